@@ -1,0 +1,43 @@
+"""The Flask application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+
+import config as config_module
+from app import db, extensions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    app.config.from_object(config or config_module.config_from_env())
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    extensions.login_manager.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+
+    from app import auth, cli, errors, security, templating
+    from app.admin import bp as admin_bp
+    from app.threads import bp as threads_bp
+    from app.users import bp as users_bp
+
+    auth.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(threads_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(admin_bp)
+    return app

@@ -1,0 +1,108 @@
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from app.db import get_session
+from app.extensions import limiter, login_limit, register_limit
+from app.security import safe_next_url
+from app.web import ActionForm, apply_errors
+from community import accounts
+from community.errors import ValidationError
+
+
+def _sign_in(user, remember: bool) -> None:
+    # A fresh session at sign-in, so a session id planted before it is worthless.
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("threads.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            user = accounts.register(db, form.username.data, form.email.data, form.password.data)
+        except ValidationError as exc:
+            db.rollback()
+            apply_errors(form, exc)
+        else:
+            db.commit()
+            _sign_in(user, remember=False)
+            flash(f"Welcome to the community, {user.username}!", "success")
+            return redirect(safe_next_url(request.args.get("next"), url_for("threads.home")))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("threads.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(get_session(), form.login.data, form.password.data)
+        if user is None:
+            form.form_errors.append("That username or password is not right.")
+        else:
+            _sign_in(user, remember=form.remember.data)
+            return redirect(safe_next_url(request.args.get("next"), url_for("threads.home")))
+    return render_template("auth/login.html", form=form), 400 if form.errors or form.form_errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if ActionForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "info")
+    return redirect(url_for("threads.home"))
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            accounts.change_password(db, current_user, form.current_password.data, form.new_password.data)
+        except ValidationError as exc:
+            db.rollback()
+            apply_errors(form, exc)
+        else:
+            db.commit()
+            # The token changed: sign this browser in again so only other sessions end.
+            _sign_in(current_user._get_current_object(), remember=False)
+            flash("Your password is changed. Other signed-in devices are signed out.", "success")
+            return redirect(url_for("users.profile", username=current_user.username))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            accounts.update_profile(
+                db,
+                current_user,
+                display_name=form.display_name.data or "",
+                bio=form.bio.data or "",
+                location=form.location.data or "",
+                website=form.website.data or "",
+            )
+        except ValidationError as exc:
+            db.rollback()
+            apply_errors(form, exc)
+        else:
+            db.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("users.profile", username=current_user.username))
+    return render_template("auth/profile.html", form=form), 400 if form.errors else 200

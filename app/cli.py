@@ -1,0 +1,78 @@
+"""Command-line tools: `flask db upgrade`, `flask users create`, `flask demo load`."""
+
+import secrets
+
+import click
+from flask import Flask, current_app
+
+from app.db import get_session
+from community import accounts, demo
+from community.errors import ValidationError
+from community.models import Role
+from migrations import upgrade_database
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+@click.group("db", help="Database schema.")
+def db_cli():
+    pass
+
+
+@db_cli.command("upgrade", help="Apply every migration up to the newest.")
+def db_upgrade():
+    upgrade_database(current_app.config["DATABASE_URL"])
+    click.echo("Database schema is up to date.")
+
+
+@click.group("users", help="Manage accounts.")
+def users_cli():
+    pass
+
+
+@users_cli.command("create", help="Create an account from the command line.")
+@click.argument("username")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value, show_default=True)
+@click.option("--password", help="Leave out to be asked, or to generate one with --generate-password.")
+@click.option("--generate-password", is_flag=True, help="Generate a strong password and print it once.")
+def users_create(username, email, role, password, generate_password):
+    if generate_password:
+        password = secrets.token_urlsafe(12)
+    elif not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = get_session()
+    try:
+        user = accounts.register(db, username, email, password, Role(role), allow_reserved=True)
+    except ValidationError as exc:
+        db.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.commit()
+    click.echo(f"Created {user.role} {user.username} <{user.email}>.")
+    if generate_password:
+        click.echo(f"Password: {password}")
+
+
+@click.group("demo", help="Demo content.")
+def demo_cli():
+    pass
+
+
+@demo_cli.command("load", help="Fill an empty database with a demo community (does nothing otherwise).")
+def demo_load():
+    db = get_session()
+    result = demo.load_demo(db)
+    if result is None:
+        click.echo("The database already has content; demo content was not loaded.")
+        return
+    db.commit()
+    click.echo(f"Loaded the demo community: {result.threads} threads, {result.posts} posts, {result.users} members.")
+    click.echo("")
+    click.echo(f"  Demo admin:  {result.admin_username}")
+    click.echo(f"  Password:    {result.admin_password}")
+    click.echo("  (shown once; change it under Settings after signing in)")
+    click.echo("")

@@ -1,0 +1,108 @@
+"""Reading pages: home, category lists, thread pages, revision history."""
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+
+from app.db import get_session
+from app.threads import bp
+from app.threads.forms import AnswerForm
+from app.web import ActionForm, page_arg, viewer
+from community import categories, reading, threads
+from community.errors import ValidationError
+
+
+def _list_options():
+    try:
+        return reading.parse_list_options(request.args.get("filter"), request.args.get("sort"))
+    except ValidationError:
+        abort(400)
+
+
+@bp.route("/")
+def home():
+    db = get_session()
+    list_filter, sort = _list_options()
+    page = reading.list_threads(
+        db,
+        viewer(),
+        page=page_arg(),
+        per_page=current_app.config["THREADS_PER_PAGE"],
+        list_filter=list_filter,
+        sort=sort,
+    )
+    return render_template(
+        "threads/home.html",
+        categories=categories.list_categories(db),
+        counts=categories.thread_counts(db),
+        site=reading.site_counts(db),
+        threads=page,
+        list_filter=list_filter.value,
+        sort=sort.value,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/c/<slug>")
+def category(slug: str):
+    db = get_session()
+    list_filter, sort = _list_options()
+    cat = categories.get_by_slug(db, slug)
+    page = reading.list_threads(
+        db,
+        viewer(),
+        category=cat,
+        page=page_arg(),
+        per_page=current_app.config["THREADS_PER_PAGE"],
+        list_filter=list_filter,
+        sort=sort,
+    )
+    return render_template(
+        "threads/category.html",
+        category=cat,
+        categories=categories.list_categories(db),
+        threads=page,
+        list_filter=list_filter.value,
+        sort=sort.value,
+    )
+
+
+@bp.route("/t/<int:thread_id>")
+@bp.route("/t/<int:thread_id>/<slug>")
+def thread(thread_id: int, slug: str | None = None):
+    db = get_session()
+    found = threads.get_thread(db, thread_id, viewer())
+    if slug != found.slug:
+        args = {k: v for k, v in request.args.items() if k == "page"}
+        return redirect(url_for("threads.thread", thread_id=found.id, slug=found.slug, **args), 301)
+    view = reading.thread_page(
+        db,
+        found,
+        viewer(),
+        page=page_arg(),
+        per_page=current_app.config["ANSWERS_PER_PAGE"],
+        outscored_margin=current_app.config["OUTSCORED_MARGIN"],
+    )
+    return render_template(
+        "threads/thread.html", view=view, thread=view.thread, answer_form=AnswerForm(), action_form=ActionForm()
+    )
+
+
+@bp.route("/p/<int:post_id>")
+def post_link(post_id: int):
+    """A permanent link to a post: the thread page that shows it, scrolled to it."""
+    db = get_session()
+    post = threads.get_post(db, post_id, viewer())
+    found = threads.get_thread(db, post.thread_id, viewer())
+    page = reading.answer_page_of(db, found, post, viewer(), current_app.config["ANSWERS_PER_PAGE"])
+    args = {"page": page} if page > 1 else {}
+    return redirect(
+        url_for("threads.thread", thread_id=found.id, slug=found.slug, _anchor=f"post-{post.id}", **args)
+    )
+
+
+@bp.route("/p/<int:post_id>/revisions")
+def revisions(post_id: int):
+    db = get_session()
+    post = threads.get_post(db, post_id, viewer())
+    found = threads.get_thread(db, post.thread_id, viewer())
+    history = threads.revision_history(db, post)
+    return render_template("threads/revisions.html", post=post, thread=found, history=history)

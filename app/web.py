@@ -1,0 +1,36 @@
+"""Helpers every blueprint uses to translate between HTTP and the community services."""
+
+from flask import request
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from community.errors import ValidationError
+from community.models import User
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a button that changes state still carries a CSRF token."""
+
+
+def viewer() -> User | None:
+    """The signed-in user as a model object, or None for a visitor."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def page_arg() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def apply_errors(form: FlaskForm, error: ValidationError) -> None:
+    """Show a service's validation messages next to the form fields they belong to."""
+    for field_name, message in error.errors.items():
+        field = getattr(form, field_name, None) if field_name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [message]
+        else:
+            form.form_errors.append(message)

@@ -1,0 +1,1 @@
+"""Hearth's domain: models and the services that hold every community rule."""

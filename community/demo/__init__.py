@@ -1,0 +1,92 @@
+"""Demo content: a fictional brand's community, loaded into an empty database on first run."""
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from community import accepting, accounts, categories, threads, voting
+from community.db import utcnow
+from community.models import Post, PostRevision, Role, Thread, User
+
+CONTENT = Path(__file__).with_name("content.json")
+ADMIN_USERNAME = "demo-admin"
+
+
+@dataclass
+class DemoResult:
+    threads: int
+    posts: int
+    users: int
+    admin_username: str
+    admin_password: str
+
+
+def _set_time(session: Session, post: Post, when) -> None:
+    session.execute(update(Post).where(Post.id == post.id).values(created_at=when))
+    session.execute(update(PostRevision).where(PostRevision.post_id == post.id).values(created_at=when))
+
+
+def load_demo(session: Session, content_path: Path = CONTENT) -> DemoResult | None:
+    """Load the demo into an empty database; return None and change nothing when it has content."""
+    if session.scalar(select(func.count()).select_from(User)) or session.scalar(
+        select(func.count()).select_from(Thread)
+    ):
+        return None
+    content = json.loads(content_path.read_text(encoding="utf-8"))
+    admin_password = secrets.token_urlsafe(12)
+    accounts.register(
+        session, ADMIN_USERNAME, "admin@demo.example.com", admin_password, Role.ADMIN, allow_reserved=True
+    )
+    people: dict[str, User] = {}
+    for person in content["users"]:
+        user = accounts.register(
+            session, person["username"], f"{person['username'].lower()}@demo.example.com",
+            secrets.token_urlsafe(16), Role(person["role"]),
+        )
+        user.display_name, user.bio = person.get("display_name", ""), person.get("bio", "")
+        people[user.username] = user
+    slugs = {}
+    for position, cat in enumerate(content["categories"]):
+        slugs[cat["slug"]] = categories.create_category(
+            session, None, name=cat["name"], slug=cat["slug"], description=cat["description"], position=position
+        )
+    staff = [u for u in people.values() if u.is_staff]
+    now, post_count = utcnow(), 0
+    for item in sorted(content["threads"], key=lambda t: -t["days_ago"]):
+        asked_at = now - timedelta(days=item["days_ago"])
+        asker = people[item["author"]]
+        thread = threads.ask(
+            session, asker, title=item["title"], body=item["body"],
+            category_id=slugs[item["category"]].id, tags=item["tags"],
+        )
+        question = threads.question_of(session, thread)
+        _set_time(session, question, asked_at)
+        posts = []
+        for answer in item["answers"]:
+            post = threads.answer(session, people[answer["author"]], thread, body=answer["body"])
+            _set_time(session, post, asked_at + timedelta(hours=answer["hours_after"]))
+            posts.append((post, answer["votes"]))
+        post_count += 1 + len(posts)
+        for post, votes in [(question, item.get("votes", 0))] + posts:
+            voters = [u for u in people.values() if u.id != post.author_id][:votes]
+            for voter in voters:
+                voting.cast_vote(session, voter, post, 1)
+        if item.get("accepted") is not None:
+            accepted_post = posts[item["accepted"]][0]
+            actor = asker if item.get("accepted_by") == "asker" else staff[0]
+            accepted_thread = accepting.accept_answer(session, actor, accepted_post)
+            accepted_thread.accepted_at = asked_at + timedelta(hours=item["answers"][item["accepted"]]["hours_after"] + 1)
+        last = max([asked_at] + [asked_at + timedelta(hours=a["hours_after"]) for a in item["answers"]])
+        session.execute(
+            update(Thread).where(Thread.id == thread.id).values(created_at=asked_at, last_activity_at=last)
+        )
+    session.flush()
+    return DemoResult(
+        threads=len(content["threads"]), posts=post_count, users=len(people) + 1,
+        admin_username=ADMIN_USERNAME, admin_password=admin_password,
+    )

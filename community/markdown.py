@@ -1,0 +1,32 @@
+"""Markdown to sanitized HTML, rendered once when a post is saved."""
+
+import nh3
+from markdown_it import MarkdownIt
+
+# js-default has no raw HTML; nh3 still cleans the output in case a rule ever lets markup through.
+_md = MarkdownIt("js-default", {"linkify": False, "typographer": False})
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
+    "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub",
+    "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+}
+
+
+def render_markdown(text: str) -> str:
+    """Render user Markdown to HTML that cannot run a script; links get nofollow ugc noopener."""
+    html = _md.render(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow ugc noopener",
+    )

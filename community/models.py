@@ -1,0 +1,217 @@
+"""Typed SQLAlchemy models: people, categories, threads, posts and what hangs off them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from community.db import Base, UTCDateTime, intpk, timestamp
+
+
+class Role(str, enum.Enum):
+    MEMBER = "member"
+    STAFF = "staff"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(30), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(100), default="")
+    website: Mapped[str] = mapped_column(String(200), default="")
+    # Bumped when the password changes so other sessions and remember cookies stop working.
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[timestamp]
+
+    # The attributes a sign-in session library expects of a user object.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.STAFF.value, Role.MODERATOR.value, Role.ADMIN.value)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR.value, Role.ADMIN.value)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN.value
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[timestamp]
+
+
+thread_tags = Table(
+    "thread_tags",
+    Base.metadata,
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(30), unique=True)
+
+
+class Thread(Base):
+    __tablename__ = "threads"
+
+    id: Mapped[intpk]
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[timestamp] = mapped_column(index=True)
+    last_activity_at: Mapped[timestamp] = mapped_column(index=True)
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    is_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # One accepted answer per thread: a single column cannot hold two.
+    accepted_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
+    )
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_by_asker: Mapped[bool] = mapped_column(Boolean, default=False)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    category: Mapped[Category] = relationship(lazy="raise_on_sql")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
+    accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id], lazy="raise_on_sql")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=thread_tags, order_by=Tag.name, lazy="selectin"
+    )
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_post_id is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (CheckConstraint("edit_count >= 0", name="edit_count_not_negative"),)
+
+    id: Mapped[intpk]
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    is_question: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Snapshot of the author's role when posting: an official reply stays official.
+    is_official: Mapped[bool] = mapped_column(Boolean, default=False)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    edit_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[timestamp]
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    thread: Mapped[Thread] = relationship(foreign_keys=[thread_id], lazy="raise_on_sql")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostRevision(Base):
+    """One saved version of a post; revision 1 is the original text."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+    id: Mapped[intpk]
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[str | None] = mapped_column(String(200))
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[timestamp]
+
+    editor: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class Vote(Base):
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("user_id", "post_id"),
+        CheckConstraint("value IN (-1, 1)", name="value_is_up_or_down"),
+    )
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[timestamp]
+
+
+class Follow(Base):
+    __tablename__ = "follows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[timestamp]
+
+
+class SearchOutbox(Base):
+    """Threads whose search document must be rebuilt, written in the same transaction as the change."""
+
+    __tablename__ = "search_outbox"
+
+    id: Mapped[intpk]
+    thread_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[timestamp]

@@ -1,0 +1,319 @@
+"""Asking, answering, editing, deleting and following: the life of threads and posts."""
+
+import difflib
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from community import permissions
+from community.db import utcnow
+from community.errors import NotFound, PermissionDenied, ValidationError
+from community.markdown import render_markdown
+from community.models import Category, Follow, Post, PostRevision, SearchOutbox, Tag, Thread, User
+from community.text import parse_tags, slugify, tag_errors
+
+MAX_TITLE = 200
+MIN_TITLE = 10
+MAX_BODY = 50_000
+MIN_BODY = 10
+
+
+def get_thread(session: Session, thread_id: int, viewer: User | None) -> Thread:
+    thread = session.get(Thread, thread_id)
+    if thread is None or not permissions.can_see_thread(viewer, thread):
+        raise NotFound("No such thread.")
+    return thread
+
+
+def get_post(session: Session, post_id: int, viewer: User | None) -> Post:
+    post = session.get(Post, post_id)
+    if post is None or not permissions.can_see_post(viewer, post):
+        raise NotFound("No such post.")
+    thread = session.get(Thread, post.thread_id)
+    if not permissions.can_see_thread(viewer, thread):
+        raise NotFound("No such post.")
+    return post
+
+
+def queue_reindex(session: Session, thread_id: int) -> None:
+    """Record in this transaction that the thread's search document must be rebuilt."""
+    session.add(SearchOutbox(thread_id=thread_id))
+
+
+def _title_error(title: str) -> str | None:
+    if len(title) < MIN_TITLE:
+        return f"Write a title of at least {MIN_TITLE} characters that says what the problem is."
+    if len(title) > MAX_TITLE:
+        return f"Keep the title to {MAX_TITLE} characters (it has {len(title)})."
+    return None
+
+
+def _body_error(body: str) -> str | None:
+    if len(body.strip()) < MIN_BODY:
+        return f"Write at least {MIN_BODY} characters."
+    if len(body) > MAX_BODY:
+        return f"Keep it to {MAX_BODY:,} characters (it has {len(body):,})."
+    return None
+
+
+def _resolve_tags(session: Session, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _validate_question(session: Session, title: str, body: str, category_id, raw_tags) -> tuple:
+    errors: dict[str, str] = {}
+    if error := _title_error(title):
+        errors["title"] = error
+    if error := _body_error(body):
+        errors["body"] = error
+    category = None
+    try:
+        category = session.get(Category, int(category_id)) if category_id not in (None, "") else None
+    except (TypeError, ValueError):
+        category = None
+    if category is None:
+        errors["category"] = "Choose one of the listed categories."
+    tag_names = parse_tags(raw_tags or "")
+    if error := tag_errors(tag_names):
+        errors["tags"] = error
+    if errors:
+        raise ValidationError(errors)
+    return category, tag_names
+
+
+def _add_revision(session: Session, post: Post, editor: User, title=None, tags=None) -> None:
+    session.add(
+        PostRevision(
+            post_id=post.id,
+            number=post.edit_count + 1,
+            editor_id=editor.id,
+            title=title,
+            tags=tags,
+            body_md=post.body_md,
+            body_html=post.body_html,
+        )
+    )
+
+
+def ask(session: Session, author: User, *, title: str, body: str, category_id, tags="") -> Thread:
+    """Start a thread with its question; the asker follows it."""
+    if not permissions.can_ask(author):
+        raise PermissionDenied("Sign in to ask a question.")
+    title = " ".join(title.split())
+    category, tag_names = _validate_question(session, title, body, category_id, tags)
+    now = utcnow()
+    thread = Thread(
+        category_id=category.id,
+        author_id=author.id,
+        title=title,
+        slug=slugify(title),
+        created_at=now,
+        last_activity_at=now,
+        tags=_resolve_tags(session, tag_names),
+    )
+    session.add(thread)
+    session.flush()
+    post = Post(
+        thread_id=thread.id,
+        author_id=author.id,
+        is_question=True,
+        is_official=author.is_staff,
+        body_md=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    session.add(post)
+    session.flush()
+    _add_revision(session, post, author, title=title, tags=" ".join(tag_names))
+    session.add(Follow(user_id=author.id, thread_id=thread.id))
+    queue_reindex(session, thread.id)
+    session.flush()
+    return thread
+
+
+def question_of(session: Session, thread: Thread) -> Post:
+    return session.scalar(select(Post).where(Post.thread_id == thread.id, Post.is_question.is_(True)))
+
+
+def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post:
+    if not permissions.can_answer(author, thread):
+        if thread.is_locked:
+            raise PermissionDenied("This thread is locked: it takes no new answers.")
+        raise PermissionDenied("Sign in to answer.")
+    if error := _body_error(body):
+        raise ValidationError({"body": error})
+    now = utcnow()
+    post = Post(
+        thread_id=thread.id,
+        author_id=author.id,
+        is_official=author.is_staff,
+        body_md=body,
+        body_html=render_markdown(body),
+        created_at=now,
+    )
+    session.add(post)
+    session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(answer_count=Thread.answer_count + 1, last_activity_at=now)
+    )
+    session.flush()
+    _add_revision(session, post, author)
+    queue_reindex(session, thread.id)
+    session.flush()
+    session.refresh(thread)
+    return post
+
+
+def edit_post(
+    session: Session, editor: User, post: Post, *, body: str, title=None, tags=None, category_id=None
+) -> None:
+    """Save a new version; the earlier ones stay in the revision history."""
+    thread = session.get(Thread, post.thread_id)
+    if not permissions.can_edit(editor, post, thread):
+        raise PermissionDenied("You cannot edit this post.")
+    if post.is_question:
+        title = " ".join((title or "").split())
+        category, tag_names = _validate_question(
+            session, title, body, category_id if category_id is not None else thread.category_id, tags or ""
+        )
+        unchanged = (
+            body == post.body_md
+            and title == thread.title
+            and category.id == thread.category_id
+            and tag_names == [t.name for t in thread.tags]
+        )
+    else:
+        if error := _body_error(body):
+            raise ValidationError({"body": error})
+        unchanged = body == post.body_md
+    if unchanged:
+        raise ValidationError("Nothing changed: edit the text before saving.")
+
+    post.body_md = body
+    post.body_html = render_markdown(body)
+    post.edit_count += 1
+    post.edited_at = utcnow()
+    if post.is_question:
+        thread.title, thread.slug, thread.category_id = title, slugify(title), category.id
+        thread.tags = _resolve_tags(session, tag_names)
+        _add_revision(session, post, editor, title=title, tags=" ".join(tag_names))
+    else:
+        _add_revision(session, post, editor)
+    queue_reindex(session, thread.id)
+    session.flush()
+
+
+@dataclass
+class RevisionView:
+    revision: PostRevision
+    title_change: tuple[str, str] | None
+    tags_change: tuple[str, str] | None
+    diff: list[tuple[str, str]]
+
+
+def revision_history(session: Session, post: Post) -> list[RevisionView]:
+    """Every version of a post, newest first, each with what changed from the one before."""
+    rows = list(
+        session.scalars(
+            select(PostRevision)
+            .options(joinedload(PostRevision.editor))
+            .where(PostRevision.post_id == post.id)
+            .order_by(PostRevision.number)
+        )
+    )
+    views, previous = [], None
+    for rev in rows:
+        diff: list[tuple[str, str]] = []
+        title_change = tags_change = None
+        if previous is not None:
+            for line in difflib.ndiff(previous.body_md.splitlines(), rev.body_md.splitlines()):
+                if line[:2] in ("+ ", "- ", "  "):
+                    diff.append(({"+ ": "added", "- ": "removed", "  ": "same"}[line[:2]], line[2:]))
+            if rev.title != previous.title:
+                title_change = (previous.title or "", rev.title or "")
+            if rev.tags != previous.tags:
+                tags_change = (previous.tags or "", rev.tags or "")
+        views.append(RevisionView(rev, title_change, tags_change, diff))
+        previous = rev
+    return list(reversed(views))
+
+
+def delete_post(session: Session, actor: User, post: Post) -> None:
+    """Soft-delete: staff can still see and restore it. Deleting the question hides the thread."""
+    thread = session.get(Thread, post.thread_id)
+    if not permissions.can_delete(actor, post, thread):
+        raise PermissionDenied("You cannot delete this post.")
+    now = utcnow()
+    post.deleted_at, post.deleted_by_id = now, actor.id
+    if post.is_question:
+        thread.deleted_at = now
+    else:
+        thread.answer_count = Thread.answer_count - 1
+        if thread.accepted_post_id == post.id:
+            thread.accepted_post_id = None
+            thread.accepted_by_id = None
+            thread.accepted_at = None
+            thread.accepted_by_asker = False
+    queue_reindex(session, thread.id)
+    session.flush()
+
+
+def restore_post(session: Session, actor: User, post: Post) -> None:
+    if not permissions.can_restore(actor, post):
+        raise PermissionDenied("Only staff can restore deleted posts.")
+    thread = session.get(Thread, post.thread_id)
+    post.deleted_at, post.deleted_by_id = None, None
+    if post.is_question:
+        thread.deleted_at = None
+    else:
+        thread.answer_count = Thread.answer_count + 1
+    queue_reindex(session, thread.id)
+    session.flush()
+
+
+def set_locked(session: Session, actor: User, thread: Thread, locked: bool) -> None:
+    if not permissions.can_lock(actor):
+        raise PermissionDenied("Only moderators lock threads.")
+    thread.is_locked = locked
+    session.flush()
+
+
+def follow(session: Session, user: User, thread: Thread) -> None:
+    if not permissions.can_follow(user, thread):
+        raise PermissionDenied("Sign in to follow threads.")
+    if session.get(Follow, (user.id, thread.id)) is None:
+        session.add(Follow(user_id=user.id, thread_id=thread.id))
+        session.flush()
+
+
+def unfollow(session: Session, user: User, thread: Thread) -> None:
+    existing = session.get(Follow, (user.id, thread.id))
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+
+
+def is_following(session: Session, user: User | None, thread: Thread) -> bool:
+    if not permissions.is_signed_in(user):
+        return False
+    return session.get(Follow, (user.id, thread.id)) is not None
+
+
+def count_answers(session: Session, thread: Thread) -> int:
+    return session.scalar(
+        select(func.count()).where(
+            Post.thread_id == thread.id, Post.is_question.is_(False), Post.deleted_at.is_(None)
+        )
+    )
