@@ -2,6 +2,8 @@
 
 import itertools
 
+from sqlalchemy import func, select
+
 from community import accounts, categories, threads
 from community.models import Role
 
@@ -32,3 +34,33 @@ def make_thread(db, author=None, category=None, title: str | None = None, body: 
 
 def make_answer(db, thread, author=None, body: str = "Try turning it off and on again."):
     return threads.answer(db, author or make_user(db), thread, body=body)
+
+
+def add_votes(db, post, count: int, value: int = 1):
+    """Have `count` new members vote on `post`; returns the voters."""
+    from community import voting
+
+    voters = [make_user(db) for _ in range(count)]
+    for voter in voters:
+        voting.cast_vote(db, voter, post, value)
+    return voters
+
+
+def set_thread_times(db, thread, *, created_at=None, last_activity_at=None):
+    """Move a thread in time, so list ordering does not depend on how fast a test runs."""
+    from sqlalchemy import update
+
+    from community.models import Thread
+
+    values = {}
+    if created_at is not None:
+        values["created_at"] = created_at
+    if last_activity_at is not None:
+        values["last_activity_at"] = last_activity_at
+    db.execute(update(Thread).where(Thread.id == thread.id).values(**values))
+    db.flush()
+
+
+def count_rows(db, model) -> int:
+    """How many rows a table holds, read from the database (autoflushes pending objects first)."""
+    return db.scalar(select(func.count()).select_from(model))

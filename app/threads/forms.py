@@ -26,7 +26,7 @@ class AskForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     body = TextAreaField(
-        "Your answer",
+        "Write your answer",
         validators=[DataRequired("Write your answer."), Length(max=MAX_BODY)],
         description=BODY_HELP,
     )

@@ -1,0 +1,98 @@
+"""A live gunicorn server on 127.0.0.1 and Debian's headless Chromium driven by Playwright."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url, tmp_path_factory):
+    port = _free_port()
+    instance = tmp_path_factory.mktemp("instance")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        HEARTH_ENV="development",
+        HEARTH_INSTANCE_DIR=str(instance),
+        SECRET_KEY="browser-test-secret",
+        RATELIMIT_REGISTER="1000 per hour",
+        RATELIMIT_LOGIN="1000 per hour",
+        RATELIMIT_WRITE="1000 per minute",
+    )
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = open(instance / "gunicorn.log", "wb")
+    proc = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                log.close()
+                pytest.fail("gunicorn did not start:\n" + (instance / "gunicorn.log").read_text())
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open pages in fresh browser contexts (separate cookies per person)."""
+    contexts = []
+
+    def open_page(width: int = 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    path = ROOT / "test-results" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,102 @@
+"""Two people in two browsers: one asks, the other answers, the asker accepts, everyone sees Solved."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import make_category
+
+pytestmark = pytest.mark.browser
+
+
+def register(page, base, username):
+    page.goto(base + "/register")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Password").fill("a-long-password-1")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
+
+
+@pytest.fixture
+def category(db):
+    created = make_category(db, name="Devices", slug="devices")
+    db.commit()
+    return created
+
+
+def test_ask_answer_accept_shows_solved(live_server, new_page, category, screenshot_dir):
+    asker, helper = new_page(), new_page()
+    register(asker, live_server, "asker_ann")
+    register(helper, live_server, "helper_hal")
+
+    asker.get_by_role("link", name="Ask a question").first.click()
+    asker.get_by_label("Title").fill("Thermostat shows E-42 after the update")
+    asker.get_by_label("Category").select_option(label="Devices")
+    asker.get_by_label("Details").fill("Since this morning the display shows **E-42** and the heating is off.")
+    asker.get_by_label("Tags").fill("firmware e-42")
+    asker.get_by_role("button", name="Post your question").click()
+    expect(asker.get_by_role("heading", level=1)).to_contain_text("Thermostat shows E-42 after the update")
+    assert re.search(r"/t/\d+/thermostat-shows-e-42-after-the-update$", asker.url)
+    thread_url = asker.url
+
+    helper.goto(thread_url)
+    helper.get_by_label("Write your answer").fill("Hold the reset button for 10 seconds, then re-pair it in the app.")
+    helper.get_by_role("button", name="Post your answer").click()
+    expect(helper.get_by_role("article", name="Answer by helper_hal")).to_be_visible()
+
+    asker.goto(thread_url)
+    asker.get_by_role("button", name="Accept this answer").click()
+    accepted = asker.get_by_role("article", name="Accepted answer by helper_hal")
+    expect(accepted).to_contain_text("Accepted by the asker")
+    expect(asker.get_by_role("heading", level=1)).to_contain_text("Solved")
+    asker.screenshot(path=screenshot_dir / "thread-solved.png", full_page=True)
+
+    # A visitor with no account sees it solved in the list too.
+    visitor = new_page(width=375)
+    visitor.goto(live_server + "/c/devices")
+    row = visitor.get_by_role("listitem").filter(has_text="Thermostat shows E-42 after the update")
+    expect(row).to_contain_text("Solved")
+    visitor.screenshot(path=screenshot_dir / "category-375.png", full_page=True)
+    # Usable at 375 px: nothing wider than the screen.
+    assert visitor.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_voting_changes_score_and_own_post_has_no_vote_buttons(live_server, new_page, category):
+    asker, voter = new_page(), new_page()
+    register(asker, live_server, "vic_asks")
+    register(voter, live_server, "val_votes")
+    asker.goto(live_server + "/ask")
+    asker.get_by_label("Title").fill("Can the schedule follow sunrise times?")
+    asker.get_by_label("Category").select_option(label="Devices")
+    asker.get_by_label("Details").fill("I would like the morning warm-up to start at sunrise.")
+    asker.get_by_role("button", name="Post your question").click()
+    question = asker.get_by_role("article", name="Question by vic_asks")
+    expect(question).to_be_visible()
+    expect(question.get_by_role("button", name="Vote up")).to_have_count(0)
+
+    voter.goto(asker.url)
+    voter_question = voter.get_by_role("article", name="Question by vic_asks")
+    voter_question.get_by_role("button", name="Vote up").click()
+    voted = voter.get_by_role("article", name="Question by vic_asks")
+    expect(voted.locator(".score")).to_have_text("1")
+    expect(voted.get_by_role("button", name="Vote up")).to_have_attribute("aria-pressed", "true")
+    # Pressing it again withdraws the vote.
+    voted.get_by_role("button", name="Vote up").click()
+    expect(voter.get_by_role("article", name="Question by vic_asks").locator(".score")).to_have_text("0")
+
+
+def test_form_errors_keep_what_was_typed(live_server, new_page, category):
+    page = new_page()
+    register(page, live_server, "typo_tess")
+    page.goto(live_server + "/ask")
+    page.get_by_label("Title").fill("Short")
+    page.get_by_label("Details").fill("A long explanation that must not be lost when the form is refused.")
+    page.get_by_role("button", name="Post your question").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_text("Write a title of at least")).to_be_visible()
+    expect(page.get_by_text("Choose one of the listed categories.")).to_be_visible()
+    expect(page.get_by_label("Details")).to_have_value(
+        "A long explanation that must not be lost when the form is refused."
+    )
