@@ -72,6 +72,7 @@ class ProductionConfig(Config):
 
 
 class TestingConfig(Config):
+    __test__ = False  # a configuration, not a test class
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret-key"

@@ -1,6 +1,7 @@
 """Votes: one per member per post, changeable and withdrawable; never on your own post."""
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from community import permissions
@@ -19,6 +20,12 @@ def _apply_score(session: Session, post: Post, delta: int) -> None:
         )
 
 
+def _current_vote(session: Session, voter: User, post: Post) -> Vote | None:
+    return session.scalar(
+        select(Vote).where(Vote.user_id == voter.id, Vote.post_id == post.id).with_for_update()
+    )
+
+
 def cast_vote(session: Session, voter: User, post: Post, value: int) -> int:
     """Set the voter's vote to +1, -1, or 0 (withdrawn). Returns the post's new score."""
     if value not in (-1, 0, 1):
@@ -33,14 +40,19 @@ def cast_vote(session: Session, voter: User, post: Post, value: int) -> int:
             raise PermissionDenied("This thread is locked and takes no votes.")
         raise PermissionDenied("Sign in to vote.")
 
-    existing = session.scalar(
-        select(Vote).where(Vote.user_id == voter.id, Vote.post_id == post.id).with_for_update()
-    )
+    existing = _current_vote(session, voter, post)
     previous = existing.value if existing else 0
     if value == previous:
         return post.score
     if existing is None:
-        session.add(Vote(user_id=voter.id, post_id=post.id, value=value))
+        try:
+            with session.begin_nested():
+                session.add(Vote(user_id=voter.id, post_id=post.id, value=value))
+        except IntegrityError:
+            # The same member's vote from another tab landed first: change that one instead.
+            existing = _current_vote(session, voter, post)
+            previous = existing.value
+            existing.value = value
     elif value == 0:
         session.delete(existing)
     else:

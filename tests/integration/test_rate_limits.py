@@ -1,0 +1,47 @@
+"""Sign-in and writes are rate limited, with a friendly 429 page and a Retry-After header."""
+
+import pytest
+
+from app import create_app
+from config import TestingConfig
+from tests.factories import PASSWORD, make_thread, make_user
+
+
+class LimitedConfig(TestingConfig):
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_LOGIN = "3 per minute"
+    RATELIMIT_WRITE = "2 per minute"
+
+
+@pytest.fixture
+def limited_app(engine, database_url):
+    app = create_app(LimitedConfig(database_url))
+    yield app
+    app.extensions["hearth.engine"].dispose()
+
+
+def test_too_many_sign_ins_get_a_friendly_429(limited_app, db):
+    make_user(db, "limited_lee")
+    db.commit()
+    client = limited_app.test_client()
+    for _ in range(3):
+        response = client.post("/login", data={"login": "limited_lee", "password": "wrong-password"})
+        assert response.status_code == 400
+    blocked = client.post("/login", data={"login": "limited_lee", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert b"Slow down a little" in blocked.data
+
+
+def test_answers_are_limited_per_account(limited_app, db):
+    thread = make_thread(db)
+    make_user(db, "fast_fay")
+    db.commit()
+    client = limited_app.test_client()
+    client.post("/login", data={"login": "fast_fay", "password": PASSWORD})
+    url = f"/t/{thread.id}/answer"
+    statuses = [client.post(url, data={"body": f"Answer number {n} with enough text."}).status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+    page = client.get(f"/t/{thread.id}/{thread.slug}")
+    assert page.data.count(b"with enough text.") == 2
