@@ -1,6 +1,6 @@
 """Template globals and filters."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
 from markupsafe import Markup
@@ -11,7 +11,7 @@ from community import permissions
 def timeago(value: datetime | None) -> str:
     if value is None:
         return ""
-    seconds = int((datetime.now(timezone.utc) - value).total_seconds())
+    seconds = int((datetime.now(UTC) - value).total_seconds())
     for unit, size in (("year", 31536000), ("month", 2592000), ("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = seconds // size

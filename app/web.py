@@ -1,9 +1,13 @@
 """Helpers every blueprint uses to translate between HTTP and the community services."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.db import get_session
 from community.errors import ValidationError
 from community.models import User
 
@@ -24,6 +28,19 @@ def page_arg() -> int:
         return max(1, int(request.args.get("page", 1)))
     except ValueError:
         return 1
+
+
+def save(form: FlaskForm, action: Callable[[], Any]) -> tuple[bool, Any]:
+    """Run a service call and commit; on a ValidationError roll back and show it on the form."""
+    db = get_session()
+    try:
+        result = action()
+    except ValidationError as exc:
+        db.rollback()
+        apply_errors(form, exc)
+        return False, None
+    db.commit()
+    return True, result
 
 
 def apply_errors(form: FlaskForm, error: ValidationError) -> None:

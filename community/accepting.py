@@ -7,7 +7,7 @@ from community import permissions
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User
-from community.threads import queue_reindex
+from community.threads import clear_acceptance, queue_reindex
 
 
 def _lock_thread(session: Session, thread_id: int) -> Thread:
@@ -45,10 +45,7 @@ def unaccept_answer(session: Session, actor: User, thread: Thread) -> Thread:
         raise PermissionDenied("Only the asker or staff can withdraw the accepted answer.")
     if thread.accepted_post_id is None:
         return thread
-    thread.accepted_post_id = None
-    thread.accepted_by_id = None
-    thread.accepted_by_asker = False
-    thread.accepted_at = None
+    clear_acceptance(thread)
     queue_reindex(session, thread.id)
     session.flush()
     return thread

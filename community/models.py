@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from community.db import Base, UTCDateTime, intpk, timestamp
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     MEMBER = "member"
     STAFF = "staff"
     MODERATOR = "moderator"

@@ -1,10 +1,10 @@
 """What readers see: thread lists with filters and sorting, and a thread page in reading order."""
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from community import permissions
 from community.errors import ValidationError
@@ -13,14 +13,14 @@ from community.pagination import Page, paginate
 from community.voting import votes_by
 
 
-class ListFilter(str, Enum):
+class ListFilter(StrEnum):
     ALL = "all"
     UNANSWERED = "unanswered"
     UNSOLVED = "unsolved"
     SOLVED = "solved"
 
 
-class ListSort(str, Enum):
+class ListSort(StrEnum):
     NEWEST = "newest"
     ACTIVE = "active"
     VOTES = "votes"
@@ -243,5 +243,12 @@ def member_stats(session: Session, user: User) -> dict[str, int]:
         "questions": session.scalar(visible_posts.where(Post.is_question.is_(True))) or 0,
         "answers": session.scalar(visible_posts.where(Post.is_question.is_(False))) or 0,
         "accepted": session.scalar(visible_posts.where(Thread.accepted_post_id == Post.id)) or 0,
-        "following": session.scalar(select(func.count()).where(Follow.user_id == user.id)) or 0,
+        # Deleted threads are left out, as in the public "following" list.
+        "following": session.scalar(
+            select(func.count())
+            .select_from(Follow)
+            .join(Thread, Thread.id == Follow.thread_id)
+            .where(Follow.user_id == user.id, Thread.deleted_at.is_(None))
+        )
+        or 0,
     }

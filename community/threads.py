@@ -17,6 +17,7 @@ MAX_TITLE = 200
 MIN_TITLE = 10
 MAX_BODY = 50_000
 MIN_BODY = 10
+MAX_ID = 2**31 - 1
 
 
 def get_thread(session: Session, thread_id: int, viewer: User | None) -> Thread:
@@ -79,9 +80,12 @@ def _validate_question(session: Session, title: str, body: str, category_id, raw
         errors["body"] = error
     category = None
     try:
-        category = session.get(Category, int(category_id)) if category_id not in (None, "") else None
+        category_id = int(category_id) if category_id not in (None, "") else None
     except (TypeError, ValueError):
-        category = None
+        category_id = None
+    # An id the INTEGER column cannot hold is just unknown (the database would raise instead).
+    if category_id is not None and 0 < category_id <= MAX_ID:
+        category = session.get(Category, category_id)
     if category is None:
         errors["category"] = "Choose one of the listed categories."
     tag_names = parse_tags(raw_tags or "")
@@ -135,7 +139,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
     )
     session.add(post)
     session.flush()
-    _add_revision(session, post, author, title=title, tags=" ".join(tag_names))
+    _add_revision(session, post, author, title=title, tags=" ".join(sorted(tag_names)))
     session.add(Follow(user_id=author.id, thread_id=thread.id))
     queue_reindex(session, thread.id)
     session.flush()
@@ -192,7 +196,7 @@ def edit_post(
             body == post.body_md
             and title == thread.title
             and category.id == thread.category_id
-            and tag_names == [t.name for t in thread.tags]
+            and sorted(tag_names) == sorted(t.name for t in thread.tags)
         )
     else:
         if error := _body_error(body):
@@ -208,7 +212,7 @@ def edit_post(
     if post.is_question:
         thread.title, thread.slug, thread.category_id = title, slugify(title), category.id
         thread.tags = _resolve_tags(session, tag_names)
-        _add_revision(session, post, editor, title=title, tags=" ".join(tag_names))
+        _add_revision(session, post, editor, title=title, tags=" ".join(sorted(tag_names)))
     else:
         _add_revision(session, post, editor)
     queue_reindex(session, thread.id)
@@ -262,12 +266,16 @@ def delete_post(session: Session, actor: User, post: Post) -> None:
     else:
         thread.answer_count = Thread.answer_count - 1
         if thread.accepted_post_id == post.id:
-            thread.accepted_post_id = None
-            thread.accepted_by_id = None
-            thread.accepted_at = None
-            thread.accepted_by_asker = False
+            clear_acceptance(thread)
     queue_reindex(session, thread.id)
     session.flush()
+
+
+def clear_acceptance(thread: Thread) -> None:
+    thread.accepted_post_id = None
+    thread.accepted_by_id = None
+    thread.accepted_by_asker = False
+    thread.accepted_at = None
 
 
 def restore_post(session: Session, actor: User, post: Post) -> None:

@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from community.db import Base, make_engine
 from community import models  # noqa: F401 - registers every table on Base.metadata
+from community.db import Base, make_engine
 
 config = context.config
 

@@ -4,7 +4,7 @@ from flask_login import login_required
 from app.admin import bp
 from app.admin.forms import CategoryForm
 from app.db import get_session
-from app.web import ActionForm, apply_errors, viewer
+from app.web import ActionForm, save, viewer
 from community import categories, permissions
 from community.errors import ValidationError
 
@@ -32,16 +32,18 @@ def category_new():
     form = CategoryForm()
     if form.validate_on_submit():
         db = get_session()
-        try:
-            categories.create_category(
-                db, viewer(), name=form.name.data, slug=form.slug.data,
-                description=form.description.data or "", position=form.position.data or 0,
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+        ok, _ = save(
+            form,
+            lambda: categories.create_category(
+                db,
+                viewer(),
+                name=form.name.data,
+                slug=form.slug.data,
+                description=form.description.data or "",
+                position=form.position.data or 0,
+            ),
+        )
+        if ok:
             flash(f"Category “{form.name.data}” is created.", "success")
             return redirect(url_for("admin.category_list"))
     return render_template("admin/category_form.html", form=form, category=None), 400 if form.errors else 200
@@ -53,19 +55,24 @@ def category_edit(category_id: int):
     category = categories.get_category(db, category_id)
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
-        try:
-            categories.update_category(
-                db, viewer(), category, name=form.name.data, slug=form.slug.data,
-                description=form.description.data or "", position=form.position.data or 0,
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+        ok, _ = save(
+            form,
+            lambda: categories.update_category(
+                db,
+                viewer(),
+                category,
+                name=form.name.data,
+                slug=form.slug.data,
+                description=form.description.data or "",
+                position=form.position.data or 0,
+            ),
+        )
+        if ok:
             flash("Category saved.", "success")
             return redirect(url_for("admin.category_list"))
-    return render_template("admin/category_form.html", form=form, category=category), 400 if form.errors else 200
+    return render_template(
+        "admin/category_form.html", form=form, category=category
+    ), 400 if form.errors else 200
 
 
 @bp.route("/categories/<int:category_id>/delete", methods=["POST"])

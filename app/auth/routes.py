@@ -6,9 +6,8 @@ from app.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from app.db import get_session
 from app.extensions import limiter, login_limit, register_limit
 from app.security import safe_next_url
-from app.web import ActionForm, apply_errors
+from app.web import ActionForm, save
 from community import accounts
-from community.errors import ValidationError
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -25,13 +24,10 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         db = get_session()
-        try:
-            user = accounts.register(db, form.username.data, form.email.data, form.password.data)
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+        ok, user = save(
+            form, lambda: accounts.register(db, form.username.data, form.email.data, form.password.data)
+        )
+        if ok:
             _sign_in(user, remember=False)
             flash(f"Welcome to the community, {user.username}!", "success")
             return redirect(safe_next_url(request.args.get("next"), url_for("threads.home")))
@@ -69,13 +65,13 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         db = get_session()
-        try:
-            accounts.change_password(db, current_user, form.current_password.data, form.new_password.data)
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+        ok, _ = save(
+            form,
+            lambda: accounts.change_password(
+                db, current_user, form.current_password.data, form.new_password.data
+            ),
+        )
+        if ok:
             # The token changed: sign this browser in again so only other sessions end.
             _sign_in(current_user._get_current_object(), remember=False)
             flash("Your password is changed. Other signed-in devices are signed out.", "success")
@@ -89,20 +85,18 @@ def edit_profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         db = get_session()
-        try:
-            accounts.update_profile(
+        ok, _ = save(
+            form,
+            lambda: accounts.update_profile(
                 db,
                 current_user,
                 display_name=form.display_name.data or "",
                 bio=form.bio.data or "",
                 location=form.location.data or "",
                 website=form.website.data or "",
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+            ),
+        )
+        if ok:
             flash("Your profile is saved.", "success")
             return redirect(url_for("users.profile", username=current_user.username))
     return render_template("auth/profile.html", form=form), 400 if form.errors else 200

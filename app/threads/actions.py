@@ -7,9 +7,9 @@ from app.db import get_session
 from app.extensions import account_or_ip, limiter, write_limit
 from app.threads import bp
 from app.threads.forms import AnswerForm, AskForm, EditAnswerForm, EditQuestionForm
-from app.web import ActionForm, apply_errors, viewer
+from app.web import ActionForm, save, viewer
 from community import accepting, categories, permissions, reading, threads, voting
-from community.errors import NotFound, ValidationError
+from community.errors import NotFound
 from community.models import Thread
 
 write_limited = limiter.limit(write_limit, key_func=account_or_ip, methods=["POST"])
@@ -45,20 +45,18 @@ def ask():
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:200]
     if form.validate_on_submit():
-        try:
-            created = threads.ask(
+        ok, created = save(
+            form,
+            lambda: threads.ask(
                 db,
                 viewer(),
-                title=form.title.data,
-                body=form.body.data,
+                title=form.title.data or "",
+                body=form.body.data or "",
                 category_id=form.category.data,
                 tags=form.tags.data or "",
-            )
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+            ),
+        )
+        if ok:
             flash("Your question is posted. You will find it on your profile under Following.", "success")
             return redirect(_thread_url(created))
     status = 400 if form.errors or form.form_errors else 200
@@ -73,18 +71,16 @@ def answer(thread_id: int):
     found = threads.get_thread(db, thread_id, viewer())
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            post = threads.answer(db, viewer(), found, body=form.body.data)
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+        ok, post = save(form, lambda: threads.answer(db, viewer(), found, body=form.body.data or ""))
+        if ok:
             flash("Thanks for helping! Your answer is posted.", "success")
             return redirect(url_for("threads.post_link", post_id=post.id))
     # Show the thread again with the text kept in the form and the errors beside it.
     view = reading.thread_page(
-        db, found, viewer(), per_page=current_app.config["ANSWERS_PER_PAGE"],
+        db,
+        found,
+        viewer(),
+        per_page=current_app.config["ANSWERS_PER_PAGE"],
         outscored_margin=current_app.config["OUTSCORED_MARGIN"],
     )
     return render_template(
@@ -116,14 +112,13 @@ def edit(post_id: int):
     if form.validate_on_submit():
         fields = {}
         if post.is_question:
-            fields = {"title": form.title.data, "tags": form.tags.data or "", "category_id": form.category.data}
-        try:
-            threads.edit_post(db, viewer(), post, body=form.body.data, **fields)
-        except ValidationError as exc:
-            db.rollback()
-            apply_errors(form, exc)
-        else:
-            db.commit()
+            fields = {
+                "title": form.title.data,
+                "tags": form.tags.data or "",
+                "category_id": form.category.data,
+            }
+        ok, _ = save(form, lambda: threads.edit_post(db, viewer(), post, body=form.body.data or "", **fields))
+        if ok:
             flash("Your edit is saved; earlier versions stay in the history.", "success")
             return redirect(url_for("threads.post_link", post_id=post.id))
     status = 400 if form.errors or form.form_errors else 200

@@ -1,6 +1,8 @@
+"""Forms only carry the input and bound its size; the services decide what is valid."""
+
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import Length
 
 from community.threads import MAX_BODY, MAX_TITLE
 
@@ -10,7 +12,7 @@ BODY_HELP = "Markdown: **bold**, _italic_, `code`, ``` fenced blocks ```, [links
 class AskForm(FlaskForm):
     title = StringField(
         "Title",
-        validators=[DataRequired("Write a title."), Length(max=MAX_TITLE)],
+        validators=[Length(max=MAX_TITLE)],
         description="Say what the problem is, as you would tell a friend.",
     )
     category = SelectField("Category", validate_choice=False)
@@ -19,7 +21,7 @@ class AskForm(FlaskForm):
     )
     body = TextAreaField(
         "Details",
-        validators=[DataRequired("Describe the problem."), Length(max=MAX_BODY)],
+        validators=[Length(max=MAX_BODY)],
         description=BODY_HELP,
     )
 
@@ -27,7 +29,7 @@ class AskForm(FlaskForm):
 class AnswerForm(FlaskForm):
     body = TextAreaField(
         "Write your answer",
-        validators=[DataRequired("Write your answer."), Length(max=MAX_BODY)],
+        validators=[Length(max=MAX_BODY)],
         description=BODY_HELP,
     )
 

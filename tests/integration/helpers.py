@@ -49,3 +49,10 @@ def article(page: str, post_id: int) -> str:
 
 def set_cookie_headers(response, name: str) -> list[str]:
     return [h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}=")]
+
+
+def fresh(db):
+    """Forget what the test's session has read, so the next query sees what the app committed."""
+    db.rollback()  # ends any open read transaction (a stale snapshot on SQLite)
+    db.expire_all()  # and reloads objects the session already holds
+    return db

@@ -8,13 +8,13 @@ from werkzeug.security import check_password_hash
 
 from community.models import User
 from tests.factories import PASSWORD, make_user
-from tests.integration.helpers import login, set_cookie_headers, signed_in_as, text
+from tests.integration.helpers import fresh, login, set_cookie_headers, signed_in_as, text
 
 GENERIC_LOGIN_ERROR = "That username or password is not right."
 
 
 def _user_count(db) -> int:
-    db.rollback()  # end any earlier read, so rows the app committed are visible
+    fresh(db)
     return db.scalar(select(func.count()).select_from(User))
 
 
@@ -29,7 +29,7 @@ def test_register_creates_the_account_signs_in_and_redirects_home(client, db):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert signed_in_as(client) == "newbie"
-    db.rollback()
+    fresh(db)
     user = db.scalar(select(User).where(User.username == "newbie"))
     assert user.email == "newbie@example.com"
     assert user.role == "member"
@@ -203,7 +203,7 @@ def test_change_password_with_a_wrong_current_password_is_refused(client, db):
 
     assert response.status_code == 400
     assert "Your current password is not right." in html.unescape(text(response))
-    db.rollback()
+    fresh(db)
     user = db.scalar(select(User).where(User.username == "alice"))
     assert check_password_hash(user.password_hash, PASSWORD)
 
@@ -216,7 +216,7 @@ def test_change_password_with_a_too_short_new_password_is_refused(client, db):
     response = client.post("/settings/password", data={"current_password": PASSWORD, "new_password": "short"})
 
     assert response.status_code == 400
-    db.rollback()
+    fresh(db)
     user = db.scalar(select(User).where(User.username == "alice"))
     assert check_password_hash(user.password_hash, PASSWORD)
 
@@ -290,6 +290,6 @@ def test_edit_profile_rejects_a_website_that_is_not_a_web_address(client, db):
     assert response.status_code == 400
     assert "Give a full web address starting with http:// or https://." in text(response)
     assert 'value="Alice Liddell"' in text(response)
-    db.rollback()
+    fresh(db)
     user = db.scalar(select(User).where(User.username == "alice"))
     assert user.website == "" and user.display_name == ""

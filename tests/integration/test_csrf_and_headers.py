@@ -10,7 +10,7 @@ from app import create_app
 from community.models import Category, Post, Thread, User, Vote
 from config import DevelopmentConfig, ProductionConfig
 from tests.factories import PASSWORD, make_answer, make_category, make_thread, make_user
-from tests.integration.helpers import csrf_token, signed_in_as, text
+from tests.integration.helpers import csrf_token, fresh, signed_in_as, text
 
 CSRF_MESSAGE = "The form expired or came from another site."
 
@@ -48,7 +48,7 @@ def _sign_in(app, username):
 
 
 def _count(db, model, *where) -> int:
-    db.rollback()
+    fresh(db)
     return db.scalar(select(func.count()).select_from(model).where(*where))
 
 
