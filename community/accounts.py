@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from community.db import get_by_id
 from community.errors import NotFound, ValidationError
 from community.models import Role, User
 
@@ -41,7 +42,7 @@ def find_by_login(session: Session, login: str) -> User | None:
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+    user = get_by_id(session, User, user_id)
     if user is None:
         raise NotFound("No such member.")
     return user

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from community import permissions
+from community.db import get_by_id
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.models import Category, Thread, User
 
@@ -33,7 +34,7 @@ def get_by_slug(session: Session, slug: str) -> Category:
 
 
 def get_category(session: Session, category_id: int) -> Category:
-    category = session.get(Category, category_id)
+    category = get_by_id(session, Category, category_id)
     if category is None:
         raise NotFound("No such category.")
     return category

@@ -46,6 +46,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+MAX_ID = 2**31 - 1
+
+
+def get_by_id(session, model, ident):
+    """`session.get` for an id from a URL or a form: anything the id column cannot hold is just absent."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < ident <= MAX_ID:
+        return None
+    return session.get(model, ident)
+
+
 def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

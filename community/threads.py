@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from community import permissions
-from community.db import utcnow
+from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.markdown import render_markdown
 from community.models import Category, Follow, Post, PostRevision, SearchOutbox, Tag, Thread, User
@@ -17,18 +17,17 @@ MAX_TITLE = 200
 MIN_TITLE = 10
 MAX_BODY = 50_000
 MIN_BODY = 10
-MAX_ID = 2**31 - 1
 
 
 def get_thread(session: Session, thread_id: int, viewer: User | None) -> Thread:
-    thread = session.get(Thread, thread_id)
+    thread = get_by_id(session, Thread, thread_id)
     if thread is None or not permissions.can_see_thread(viewer, thread):
         raise NotFound("No such thread.")
     return thread
 
 
 def get_post(session: Session, post_id: int, viewer: User | None) -> Post:
-    post = session.get(Post, post_id)
+    post = get_by_id(session, Post, post_id)
     if post is None or not permissions.can_see_post(viewer, post):
         raise NotFound("No such post.")
     thread = session.get(Thread, post.thread_id)
@@ -78,14 +77,7 @@ def _validate_question(session: Session, title: str, body: str, category_id, raw
         errors["title"] = error
     if error := _body_error(body):
         errors["body"] = error
-    category = None
-    try:
-        category_id = int(category_id) if category_id not in (None, "") else None
-    except (TypeError, ValueError):
-        category_id = None
-    # An id the INTEGER column cannot hold is just unknown (the database would raise instead).
-    if category_id is not None and 0 < category_id <= MAX_ID:
-        category = session.get(Category, category_id)
+    category = get_by_id(session, Category, category_id)
     if category is None:
         errors["category"] = "Choose one of the listed categories."
     tag_names = parse_tags(raw_tags or "")
@@ -189,8 +181,10 @@ def edit_post(
         raise PermissionDenied("You cannot edit this post.")
     if post.is_question:
         title = " ".join((title or "").split())
+        if tags is None:
+            tags = [t.name for t in thread.tags]
         category, tag_names = _validate_question(
-            session, title, body, category_id if category_id is not None else thread.category_id, tags or ""
+            session, title, body, category_id if category_id is not None else thread.category_id, tags
         )
         unchanged = (
             body == post.body_md

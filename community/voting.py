@@ -68,6 +68,6 @@ def votes_by(session: Session, user: User | None, post_ids: list[int]) -> dict[i
     if not permissions.is_signed_in(user) or not post_ids:
         return {}
     rows = session.execute(
-        select(Vote.post_id, Vote.value).where(Vote.post_id.in_(post_ids))
+        select(Vote.post_id, Vote.value).where(Vote.user_id == user.id, Vote.post_id.in_(post_ids))
     )
     return {post_id: value for post_id, value in rows}

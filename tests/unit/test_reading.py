@@ -296,6 +296,8 @@ def test_outscoring_answer_respects_margin(db):
     set_score(db, accepted, 2)
     set_score(db, weaker, 6)
     set_score(db, other, 6)  # equal scores: the earlier answer (other) wins
+    for minutes, post in enumerate((accepted, other, weaker)):
+        db.execute(update(Post).where(Post.id == post.id).values(created_at=at(minutes)))
     db.commit()
     db.expire_all()
     accepted = db.get(Post, accepted.id)
