@@ -56,3 +56,11 @@ def fresh(db):
     db.rollback()  # ends any open read transaction (a stale snapshot on SQLite)
     db.expire_all()  # and reloads objects the session already holds
     return db
+
+
+def field_errors(page: str, field_id: str) -> list[str]:
+    """The error messages shown beside one form field."""
+    found = re.search(rf'<div id="{field_id}-help">(.*?)</div>', page, re.S)
+    if not found:
+        return []
+    return [html.unescape(m) for m in re.findall(r'<p class="error">(.*?)</p>', found.group(1), re.S)]

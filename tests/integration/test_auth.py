@@ -48,7 +48,9 @@ def test_register_creates_the_account_signs_in_and_redirects_home(client, db):
         ("bad name!", "fresh@example.com", "long-enough-1", "Use 3-30 letters, digits"),
     ],
 )
-def test_register_errors_are_shown_on_the_form_and_nothing_is_saved(client, db, username, email, password, message):
+def test_register_errors_are_shown_on_the_form_and_nothing_is_saved(
+    client, db, username, email, password, message
+):
     make_user(db, "taken")
     db.commit()
     before = _user_count(db)
@@ -154,13 +156,22 @@ def test_logout_is_only_by_post(client, db):
 
 @pytest.mark.parametrize(
     "target",
-    ["//evil.com", "/\\evil.com", "https://evil.com", "https:evil.com", "javascript:alert(1)", "http:/evil.com"],
+    [
+        "//evil.com",
+        "/\\evil.com",
+        "https://evil.com",
+        "https:evil.com",
+        "javascript:alert(1)",
+        "http:/evil.com",
+    ],
 )
 def test_next_after_login_never_leaves_the_site(client, db, target):
     make_user(db, "alice")
     db.commit()
 
-    response = client.post("/login", query_string={"next": target}, data={"login": "alice", "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"login": "alice", "password": PASSWORD}
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"

@@ -89,8 +89,12 @@ def test_a_token_from_another_session_is_refused(csrf_app, db):
     _refused(
         client.post(
             "/register",
-            data={"username": "newbie", "email": "newbie@example.com", "password": "long-enough-1",
-                  "csrf_token": foreign_token},
+            data={
+                "username": "newbie",
+                "email": "newbie@example.com",
+                "password": "long-enough-1",
+                "csrf_token": foreign_token,
+            },
         )
     )
     assert _count(db, User) == 0

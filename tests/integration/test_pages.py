@@ -144,10 +144,16 @@ def test_an_unknown_profile_tab_is_not_found(client, db):
 
 def test_the_revision_history_shows_every_version(client, db):
     author = make_user(db, "alice")
-    thread = make_thread(db, author=author, title="The heating clicks every minute", body="First line.\nSecond line.")
+    thread = make_thread(
+        db, author=author, title="The heating clicks every minute", body="First line.\nSecond line."
+    )
     question = threads.question_of(db, thread)
     threads.edit_post(
-        db, author, question, body="First line.\nA better second line.", title="The heating clicks every minute at night"
+        db,
+        author,
+        question,
+        body="First line.\nA better second line.",
+        title="The heating clicks every minute at night",
     )
     db.commit()
 
@@ -159,7 +165,10 @@ def test_the_revision_history_shows_every_version(client, db):
     assert "Revision 2" in page
     assert "Revision 1 (original)" in page
     assert page.index("Revision 2") < page.index("Revision 1 (original)")  # newest first
-    assert "<del>The heating clicks every minute</del> → <ins>The heating clicks every minute at night</ins>" in page
+    assert (
+        "<del>The heating clicks every minute</del> → <ins>The heating clicks every minute at night</ins>"
+        in page
+    )
     assert '<span class="removed">- Second line.</span>' in page
     assert '<span class="added">+ A better second line.</span>' in page
 
@@ -206,8 +215,12 @@ def listed(db):
     add_votes(db, threads.question_of(db, solved), 2)
     now = utcnow()
     # newest: answered, solved, unanswered; active: unanswered, answered, solved; votes: solved, unanswered, answered
-    set_thread_times(db, unanswered, created_at=now - timedelta(days=3), last_activity_at=now - timedelta(hours=1))
-    set_thread_times(db, answered, created_at=now - timedelta(days=1), last_activity_at=now - timedelta(days=1))
+    set_thread_times(
+        db, unanswered, created_at=now - timedelta(days=3), last_activity_at=now - timedelta(hours=1)
+    )
+    set_thread_times(
+        db, answered, created_at=now - timedelta(days=1), last_activity_at=now - timedelta(days=1)
+    )
     set_thread_times(db, solved, created_at=now - timedelta(days=2), last_activity_at=now - timedelta(days=2))
     # Another category's thread never shows on the category page.
     make_thread(db, title="Billing question in another place")
@@ -256,7 +269,9 @@ def test_thread_lists_are_paginated(client, db):
     titles = []
     for n in range(7):
         thread = make_thread(db, category=category, title=f"Paged question number {n} here")
-        set_thread_times(db, thread, created_at=now - timedelta(hours=n), last_activity_at=now - timedelta(hours=n))
+        set_thread_times(
+            db, thread, created_at=now - timedelta(hours=n), last_activity_at=now - timedelta(hours=n)
+        )
         titles.append(thread.title)
     db.commit()
 
@@ -355,7 +370,9 @@ def test_accepted_by_staff_shows_verified_by_staff(client, db, answered_thread):
 
 
 @pytest.mark.parametrize(("lead", "shown"), [(4, False), (5, True), (6, True)])
-def test_the_outscored_notice_appears_when_another_answer_leads_by_five(client, db, answered_thread, lead, shown):
+def test_the_outscored_notice_appears_when_another_answer_leads_by_five(
+    client, db, answered_thread, lead, shown
+):
     thread, first, second = answered_thread["thread"], answered_thread["first"], answered_thread["second"]
     accepting.accept_answer(db, answered_thread["asker"], first)
     add_votes(db, second, lead)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from community import threads
 from community.models import Follow, Post, Role, Thread, Vote
 from tests.factories import make_answer, make_category, make_thread, make_user
-from tests.integration.helpers import article, fresh, login, text, thread_titles
+from tests.integration.helpers import article, field_errors, fresh, login, text, thread_titles
 
 
 def _count(db, model, *where) -> int:
@@ -90,19 +90,33 @@ GOOD_QUESTION = {
 
 
 @pytest.mark.parametrize(
-    ("changes", "message", "kept"),
+    ("changes", "field", "message", "kept"),
     [
-        ({"title": ""}, "Write a title.", "Every time the boiler fires the screen flickers."),
-        ({"title": "x" * 201}, "Field cannot be longer than 200 characters.", "x" * 201),
-        ({"title": "Too short"}, "Write a title of at least 10 characters", "Too short"),
-        ({"category": "999999"}, "Choose one of the listed categories.", "The display flickers when heating starts"),
-        ({"category": ""}, "Choose one of the listed categories.", "The display flickers when heating starts"),
-        ({"tags": "one two three four five six"}, "Use at most 5 tags (you gave 6).", "one two three four five six"),
-        ({"body": "b" * 50_001}, "Field cannot be longer than 50000 characters.", "b" * 50_001),
-        ({"body": ""}, "Describe the problem.", "The display flickers when heating starts"),
+        ({"title": ""}, "title", "Write a title of at least 10 characters", GOOD_QUESTION["body"]),
+        ({"title": "x" * 201}, "title", "cannot be longer than 200 characters", "x" * 201),
+        ({"title": "Too short"}, "title", "Write a title of at least 10 characters", "Too short"),
+        ({"category": "999999"}, "category", "Choose one of the listed categories.", GOOD_QUESTION["title"]),
+        ({"category": ""}, "category", "Choose one of the listed categories.", GOOD_QUESTION["title"]),
+        (
+            {"category": "99999999999999999999"},
+            "category",
+            "Choose one of the listed categories.",
+            GOOD_QUESTION["title"],
+        ),
+        (
+            {"tags": "one two three four five six"},
+            "tags",
+            "Use at most 5 tags (you gave 6).",
+            "one two three four five six",
+        ),
+        ({"tags": "ok bad!tag"}, "tags", "Tag 'bad!tag' is not valid", "ok bad!tag"),
+        ({"body": "b" * 50_001}, "body", "cannot be longer than 50000 characters", "b" * 50_001),
+        ({"body": ""}, "body", "Write at least 10 characters.", GOOD_QUESTION["title"]),
     ],
 )
-def test_ask_errors_are_shown_with_the_typed_text_kept_and_nothing_created(member, db, changes, message, kept):
+def test_ask_errors_are_shown_with_the_typed_text_kept_and_nothing_created(
+    member, db, changes, field, message, kept
+):
     client, _ = member
     category = make_category(db, "Thermostats", "thermostats")
     db.commit()
@@ -111,7 +125,7 @@ def test_ask_errors_are_shown_with_the_typed_text_kept_and_nothing_created(membe
 
     page = html.unescape(text(response))
     assert response.status_code == 400
-    assert message in page
+    assert message in " ".join(field_errors(text(response), field))
     assert kept in page
     assert "Please fix the marked fields below; nothing was saved yet." in page
     assert _count(db, Thread) == 0
@@ -147,8 +161,9 @@ def test_answering_adds_the_answer_and_links_to_it(member, db, others_thread):
     ("body", "message"),
     [
         ("Too short", "Write at least 10 characters."),
-        ("", "Write your answer."),
-        ("a" * 50_001, "Field cannot be longer than 50000 characters."),
+        ("", "Write at least 10 characters."),
+        ("          \n   ", "Write at least 10 characters."),
+        ("a" * 50_001, "cannot be longer than 50000 characters"),
     ],
 )
 def test_answer_errors_keep_the_text(member, db, others_thread, body, message):
@@ -159,7 +174,7 @@ def test_answer_errors_keep_the_text(member, db, others_thread, body, message):
 
     page = text(response)
     assert response.status_code == 400
-    assert message in page
+    assert message in " ".join(field_errors(page, "body"))
     assert f">\r\n{body}</textarea>" in page or f">{body}</textarea>" in page
     assert thread.title in page  # the thread is shown again around the form
     assert _count(db, Post, Post.thread_id == thread.id) == 2
@@ -175,7 +190,7 @@ def test_a_member_cannot_answer_a_locked_thread(member, db, others_thread):
     response = client.post(f"/t/{thread.id}/answer", data={"body": "Sneaking in an answer here."})
 
     assert "This thread is locked and takes no new answers." in page
-    assert 'action="/t/{}/answer"'.format(thread.id) not in page
+    assert f'action="/t/{thread.id}/answer"' not in page
     assert response.status_code == 403
     assert _count(db, Post, Post.thread_id == thread.id) == 2
 
@@ -237,8 +252,12 @@ def test_editing_my_question_title_moves_the_canonical_address(member, db):
 
     response = client.post(
         f"/p/{question.id}/edit",
-        data={"title": "A much better title now", "category": str(thread.category_id), "tags": "",
-              "body": "Body of my question."},
+        data={
+            "title": "A much better title now",
+            "category": str(thread.category_id),
+            "tags": "",
+            "body": "Body of my question.",
+        },
     )
 
     assert response.status_code == 302
@@ -257,8 +276,12 @@ def test_editing_someone_elses_post_is_forbidden(member, db, others_thread):
     assert client.get(f"/p/{question.id}/edit").status_code == 403
     response = client.post(
         f"/p/{question.id}/edit",
-        data={"title": "Vandalised question title", "category": str(thread.category_id), "tags": "",
-              "body": "Vandalised question body."},
+        data={
+            "title": "Vandalised question title",
+            "category": str(thread.category_id),
+            "tags": "",
+            "body": "Vandalised question body.",
+        },
     )
     assert response.status_code == 403
     assert _reload(db, Post, answer.id).body_md == "Check the power supply wiring."
