@@ -1,11 +1,14 @@
 """Fixtures: a real database built by the migrations (SQLite, or PostgreSQL with --db=postgres)."""
 
+import functools
 import os
 
 import pytest
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from app import create_app
+from community import accounts
 from community.db import Base, make_engine, make_session_factory
 from config import TestingConfig
 from migrations import upgrade_database
@@ -99,3 +102,12 @@ def app(engine, database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch):
+    """Cheap hashes so tests that create many members stay fast; checks still run for real,
+    because check_password_hash reads the method from the stored hash."""
+    monkeypatch.setattr(
+        accounts, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+    )

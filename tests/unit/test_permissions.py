@@ -3,7 +3,7 @@
 The permission functions are pure, so these tests build unsaved model objects and need no database.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from community.models import Post, Role, Thread, User
 ROLES = ("visitor", "member", "author", "staff", "moderator", "admin")
 SITUATIONS = ("open", "locked", "deleted")
 AUTHOR_ID = 2
-DELETED_AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
+DELETED_AT = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def user_for(role: str) -> User | None:

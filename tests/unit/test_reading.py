@@ -1,6 +1,6 @@
 """What readers see: thread lists, a thread page in reading order, profile counts."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -11,7 +11,7 @@ from community.models import Post, Role, Thread, User
 from community.reading import ListFilter, ListSort
 from tests.factories import make_answer, make_category, make_thread, make_user
 
-BASE = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
+BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def at(minutes: int) -> datetime:

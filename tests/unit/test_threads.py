@@ -1,6 +1,6 @@
 """Threads and posts: asking, answering, editing with history, soft deletion and following."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, update
@@ -165,7 +165,7 @@ def test_existing_tags_are_reused(db):
 
 def test_answer_counts_and_bumps_activity(db):
     thread = make_thread(db)
-    long_ago = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
     db.execute(update(Thread).where(Thread.id == thread.id).values(last_activity_at=long_ago))
     db.commit()
     post = make_answer(db, thread, body="Hold the reset button for ten seconds.")
