@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -46,6 +47,13 @@ class Config:
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "30 per minute")
 
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(INSTANCE_DIR / "search-index")
+    # How the index follows the database: "thread" (a background thread in each web worker),
+    # "worker" (a separate `flask search worker` process), or "sync" (right after each commit).
+    SEARCH_INDEXER = os.environ.get("SEARCH_INDEXER", "thread")
+    SEARCH_RESULTS_PER_PAGE = _int("SEARCH_RESULTS_PER_PAGE", 10)
+
     THREADS_PER_PAGE = _int("THREADS_PER_PAGE", 20)
     ANSWERS_PER_PAGE = _int("ANSWERS_PER_PAGE", 30)
     # How far another answer must outscore the accepted one before readers are told.
@@ -80,10 +88,13 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     THREADS_PER_PAGE = 5
     ANSWERS_PER_PAGE = 30
+    SEARCH_INDEXER = "sync"
 
-    def __init__(self, database_url: str | None = None) -> None:
+    def __init__(self, database_url: str | None = None, search_index_dir: str | None = None) -> None:
         if database_url:
             self.DATABASE_URL = database_url
+        # Each test app gets its own index unless told otherwise, never the real one under instance/.
+        self.SEARCH_INDEX_DIR = search_index_dir or tempfile.mkdtemp(prefix="hearth-test-index-")
 
 
 CONFIGS = {

@@ -27,8 +27,9 @@ def create_app(config: object | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
 
-    from app import auth, cli, errors, security, templating
+    from app import auth, cli, errors, searching, security, templating
     from app.admin import bp as admin_bp
+    from app.seo import bp as seo_bp
     from app.threads import bp as threads_bp
     from app.users import bp as users_bp
 
@@ -37,7 +38,9 @@ def create_app(config: object | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    searching.init_app(app)
     app.register_blueprint(threads_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(seo_bp)
     return app

@@ -1,21 +1,26 @@
 """Command-line tools: `flask db upgrade`, `flask users create`, `flask demo load`."""
 
 import secrets
+import time
 
 import click
 from flask import Flask, current_app
+from whoosh.index import LockError
 
 from app.db import get_session
 from community import accounts, demo
 from community.errors import ValidationError
 from community.models import Role
 from migrations import upgrade_database
+from search import indexer
+from search.documents import all_public_thread_ids
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(search_cli)
 
 
 @click.group("db", help="Database schema.")
@@ -70,9 +75,60 @@ def demo_load():
         click.echo("The database already has content; demo content was not loaded.")
         return
     db.commit()
+    indexer.drain(*_search_parts())
     click.echo(f"Loaded the demo community: {result.threads} threads, {result.posts} posts, {result.users} members.")
     click.echo("")
     click.echo(f"  Demo admin:  {result.admin_username}")
     click.echo(f"  Password:    {result.admin_password}")
     click.echo("  (shown once; change it under Settings after signing in)")
     click.echo("")
+
+
+@click.group("search", help="The search index.")
+def search_cli():
+    pass
+
+
+def _search_parts():
+    return current_app.extensions["hearth.sessionmaker"], current_app.extensions["hearth.search"]
+
+
+@search_cli.command("reindex", help="Rebuild the whole index from the database.")
+def search_reindex():
+    factory, backend = _search_parts()
+    with factory() as session:
+        total = len(all_public_thread_ids(session))
+    started = time.monotonic()
+    with click.progressbar(length=total, label="Indexing threads") as bar:
+        count = indexer.reindex(factory, backend, progress=bar.update)
+    seconds = time.monotonic() - started
+    click.echo(f"Indexed {count} threads in {seconds:.1f} s.")
+
+
+@search_cli.command("reconcile", help="Find and fix differences between the database and the index.")
+def search_reconcile():
+    factory, backend = _search_parts()
+    indexer.drain(factory, backend)
+    report = indexer.reconcile(factory, backend)
+    click.echo(
+        f"Fixed {report['fixed']} threads: {report['missing']} missing, "
+        f"{report['stale']} out of date, {report['removed']} that should not be searchable."
+    )
+
+
+@search_cli.command("worker", help="Apply database changes to the index continuously (one per machine).")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds between checks of the outbox.")
+@click.option("--once", is_flag=True, help="Drain the outbox once and exit.")
+def search_worker(interval: float, once: bool):
+    factory, backend = _search_parts()
+    click.echo("Search worker started; press Ctrl+C to stop.")
+    while True:
+        try:
+            applied = indexer.drain(factory, backend)
+        except LockError:
+            applied = 0  # another indexer holds the writer; it drains the same outbox
+        if applied:
+            click.echo(f"Indexed {applied} threads.")
+        if once:
+            return
+        time.sleep(interval)

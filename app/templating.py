@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from community import permissions
+from community import permissions, publishing
 
 
 def timeago(value: datetime | None) -> str:
@@ -38,6 +38,7 @@ def url_with(**changes) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["timetag"] = timetag
+    app.jinja_env.filters["excerpt"] = publishing.excerpt
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["perm"] = permissions
     app.jinja_env.trim_blocks = True

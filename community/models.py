@@ -215,3 +215,43 @@ class SearchOutbox(Base):
     id: Mapped[intpk]
     thread_id: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[timestamp]
+
+
+class SearchQuery(Base):
+    """One search as typed, kept without who asked it, for content-gap analytics."""
+
+    __tablename__ = "search_queries"
+
+    id: Mapped[intpk]
+    query: Mapped[str] = mapped_column(String(200), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="search")
+    results: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[timestamp] = mapped_column(index=True)
+
+
+class SearchClick(Base):
+    """A search result that was opened, and at which position."""
+
+    __tablename__ = "search_clicks"
+
+    id: Mapped[intpk]
+    query_id: Mapped[int] = mapped_column(ForeignKey("search_queries.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[timestamp]
+
+
+class DeflectionView(Base):
+    """A visitor who searched opened a solved thread; it counts as a question avoided unless the
+    same visitor asks a question within the next 30 minutes."""
+
+    __tablename__ = "deflection_views"
+    __table_args__ = (UniqueConstraint("visitor_key", "thread_id"),)
+
+    id: Mapped[intpk]
+    visitor_key: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), index=True)
+    answer_author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[timestamp] = mapped_column(index=True)
+    asked_after_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -93,9 +93,10 @@ def db(engine):
 
 
 @pytest.fixture
-def app(engine, database_url):
-    app = create_app(TestingConfig(database_url))
+def app(engine, database_url, tmp_path):
+    app = create_app(TestingConfig(database_url, search_index_dir=str(tmp_path / "index")))
     yield app
+    app.extensions["hearth.search"].close()
     app.extensions["hearth.engine"].dispose()
 
 

@@ -1,12 +1,13 @@
 """Reading pages: home, category lists, thread pages, revision history."""
 
 from flask import abort, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from app.db import get_session
 from app.threads import bp
 from app.threads.forms import AnswerForm
 from app.web import ActionForm, page_arg, viewer
-from community import categories, reading, threads
+from community import categories, publishing, reading, threads
 from community.errors import ValidationError
 
 
@@ -82,8 +83,31 @@ def thread(thread_id: int, slug: str | None = None):
         outscored_margin=current_app.config["OUTSCORED_MARGIN"],
     )
     return render_template(
-        "threads/thread.html", view=view, thread=view.thread, answer_form=AnswerForm(), action_form=ActionForm()
+        "threads/thread.html",
+        view=view,
+        thread=view.thread,
+        structured_data=_structured_data(view),
+        answer_form=AnswerForm(),
+        action_form=ActionForm(),
     )
+
+
+def _structured_data(view: reading.ThreadPage) -> Markup | None:
+    """schema.org QAPage JSON for the posts this page shows, ready to sit in a <script> element."""
+    page = view.answers.page
+    page_url = url_for(
+        "threads.thread", thread_id=view.thread.id, slug=view.thread.slug, _external=True,
+        **({"page": page} if page > 1 else {}),
+    )
+    data = publishing.qa_page(
+        view.thread,
+        view.question,
+        view.accepted if page == 1 else None,  # the accepted answer is shown on page 1 only
+        view.answers.items,
+        page_url=page_url,
+        profile_url=lambda user: url_for("users.profile", username=user.username, _external=True),
+    )
+    return Markup(publishing.embed_json(data)) if data else None
 
 
 @bp.route("/p/<int:post_id>")

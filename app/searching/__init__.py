@@ -1,0 +1,59 @@
+"""Search pages, the similar-questions endpoint, and keeping the index in step after commits."""
+
+import threading
+
+from flask import Blueprint, Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from community.models import SearchOutbox
+from search import SearchBackend, make_backend
+from search.indexer import BackgroundIndexer, drain
+
+bp = Blueprint("search", __name__)
+_draining = threading.local()
+
+
+def backend() -> SearchBackend:
+    return current_app.extensions["hearth.search"]
+
+
+def init_app(app: Flask) -> None:
+    search_backend = make_backend(app.config["SEARCH_BACKEND"], app.config["SEARCH_INDEX_DIR"])
+    app.extensions["hearth.search"] = search_backend
+    factory = app.extensions["hearth.sessionmaker"]
+    mode = app.config["SEARCH_INDEXER"]
+    indexer = BackgroundIndexer(factory, search_backend)
+    app.extensions["hearth.indexer"] = indexer
+
+    @event.listens_for(factory, "after_flush")
+    def _note_outbox(session: Session, _context) -> None:
+        if any(isinstance(obj, SearchOutbox) for obj in session.new):
+            session.info["search_dirty"] = True
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if not session.info.pop("search_dirty", False):
+            return
+        if mode == "thread":
+            indexer.kick()
+        elif mode == "sync" and not getattr(_draining, "active", False):
+            _draining.active = True
+            try:
+                drain(factory, search_backend)
+            finally:
+                _draining.active = False
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop("search_dirty", None)
+
+    if mode == "thread":
+        # Catch up on anything left in the outbox (a crash, or commits made by the CLI).
+        @app.before_request
+        def _start_indexer() -> None:
+            indexer.ensure_running()
+
+    from app.searching import routes  # noqa: F401 - registers the views
+
+    app.register_blueprint(bp)

@@ -1,0 +1,90 @@
+from datetime import date
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+
+from app.db import get_session
+from app.searching import backend, bp
+from app.web import page_arg
+from community import categories, threads
+from search.backend import SORTS, STATUSES, SearchRequest
+from search.service import run_search, similar_threads
+
+MAX_PAGE = 100
+
+
+def _date_arg(name: str, problems: list[str]) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"“{value}” is not a date (use YYYY-MM-DD); that filter was left out.")
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def search_request_from_args(problems: list[str]) -> SearchRequest:
+    """Read the search, its filters and sort from the URL, so any search can be shared as a link."""
+    status = request.args.get("status") or None
+    sort = request.args.get("sort") or "relevance"
+    return SearchRequest(
+        text=request.args.get("q", ""),
+        category_id=_int_arg("category"),
+        tag=(request.args.get("tag") or "").strip().lower()[:30] or None,
+        status=status if status in STATUSES else None,
+        since=_date_arg("since", problems),
+        until=_date_arg("until", problems),
+        staff_answered=request.args.get("staff") == "1",
+        sort=sort if sort in SORTS else "relevance",
+        page=min(page_arg(), MAX_PAGE),
+        per_page=current_app.config["SEARCH_RESULTS_PER_PAGE"],
+    )
+
+
+@bp.route("/search")
+def results():
+    problems: list[str] = []
+    search_request = search_request_from_args(problems)
+    db = get_session()
+    page = run_search(db, backend(), search_request)
+    return render_template(
+        "search/results.html",
+        page=page,
+        problems=problems,
+        categories=categories.list_categories(db),
+        query_id=None,
+    )
+
+
+@bp.route("/search/similar")
+def similar():
+    """Threads that look like the question being typed, as JSON for the ask page's script."""
+    title = request.args.get("title", "")[:300]
+    items = similar_threads(get_session(), backend(), title) if len(title.strip()) >= 8 else []
+    return jsonify(
+        [
+            {
+                "id": item.thread.id,
+                "title": item.thread.title,
+                "url": url_for("threads.thread", thread_id=item.thread.id, slug=item.thread.slug),
+                "solved": item.thread.is_solved,
+                "answers": item.thread.answer_count,
+                "accepted_excerpt": item.accepted_excerpt,
+            }
+            for item in items
+        ]
+    )
+
+
+@bp.route("/search/open/<int:post_id>")
+def open_result(post_id: int):
+    """Follow a search result to its best-matching post."""
+    post = threads.get_post(get_session(), post_id, None)
+    if post is None:
+        abort(404)
+    return redirect(url_for("threads.post_link", post_id=post.id))

@@ -1,0 +1,90 @@
+"""Sitemap and Atom documents, built with ElementTree so every title and address is escaped."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.etree import ElementTree as ET
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+# XML 1.0 cannot carry most control characters even escaped, and member text may contain them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
+def w3c_datetime(value: datetime) -> str:
+    """W3C datetime / RFC 3339 in UTC, as both sitemaps and Atom expect."""
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _add(parent: ET.Element, ns: str, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ns}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def _serialize(root: ET.Element, ns: str) -> bytes:
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=ns)
+
+
+def urlset(urls: Iterable[tuple[str, datetime | None]]) -> bytes:
+    """A sitemaps.org <urlset>: (absolute URL, last modified or None) pairs."""
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for loc, lastmod in urls:
+        url = _add(root, SITEMAP_NS, "url")
+        _add(url, SITEMAP_NS, "loc", loc)
+        if lastmod is not None:
+            _add(url, SITEMAP_NS, "lastmod", w3c_datetime(lastmod))
+    return _serialize(root, SITEMAP_NS)
+
+
+def sitemap_index(locations: Iterable[str]) -> bytes:
+    root = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+    for loc in locations:
+        _add(_add(root, SITEMAP_NS, "sitemap"), SITEMAP_NS, "loc", loc)
+    return _serialize(root, SITEMAP_NS)
+
+
+@dataclass(frozen=True)
+class AtomEntry:
+    id: str
+    title: str
+    url: str
+    published: datetime
+    updated: datetime
+    author_name: str
+    author_url: str
+    summary: str
+    category_term: str
+    category_label: str
+
+
+def atom_feed(
+    *, feed_id: str, title: str, self_url: str, page_url: str, updated: datetime, entries: list[AtomEntry]
+) -> bytes:
+    """An RFC 4287 feed; every entry has its own author, so the feed needs none."""
+    root = ET.Element(f"{{{ATOM_NS}}}feed")
+    _add(root, ATOM_NS, "id", feed_id)
+    _add(root, ATOM_NS, "title", title)
+    _add(root, ATOM_NS, "updated", w3c_datetime(updated))
+    _add(root, ATOM_NS, "link", rel="self", type="application/atom+xml", href=self_url)
+    _add(root, ATOM_NS, "link", rel="alternate", type="text/html", href=page_url)
+    for item in entries:
+        entry = _add(root, ATOM_NS, "entry")
+        _add(entry, ATOM_NS, "id", item.id)
+        _add(entry, ATOM_NS, "title", item.title, type="text")
+        _add(entry, ATOM_NS, "link", rel="alternate", type="text/html", href=item.url)
+        _add(entry, ATOM_NS, "published", w3c_datetime(item.published))
+        _add(entry, ATOM_NS, "updated", w3c_datetime(item.updated))
+        author = _add(entry, ATOM_NS, "author")
+        _add(author, ATOM_NS, "name", item.author_name)
+        _add(author, ATOM_NS, "uri", item.author_url)
+        _add(entry, ATOM_NS, "category", term=item.category_term, label=item.category_label)
+        _add(entry, ATOM_NS, "summary", item.summary, type="text")
+    return _serialize(root, ATOM_NS)

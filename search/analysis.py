@@ -1,0 +1,77 @@
+"""Text analysis shared by indexing, querying and highlighting."""
+
+import re
+import unicodedata
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+# Words joined by dots, dashes or pluses stay one token where it matters (e-17, c++, v3.9.1).
+TOKEN_PATTERN = r"\w+(?:[.+#-]\w+)*\+*#?"
+MAX_QUERY_CHARS = 300
+
+
+class CapRepeats(Filter):
+    """Index a word at most `limit` times per field, so repeating it cannot push a post up."""
+
+    def __init__(self, limit: int = 2):
+        self.limit = limit
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.limit == self.limit
+
+    def __call__(self, tokens):
+        seen: dict[str, int] = {}
+        for token in tokens:
+            count = seen.get(token.text, 0) + 1
+            seen[token.text] = count
+            if count <= self.limit:
+                yield token
+
+
+class JoinCompounds(Filter):
+    """After "wi-fi" or "e-17", also index "wifi" and "e17", so either spelling finds it."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, tokens):
+        for token in tokens:
+            yield token
+            joined = re.sub(r"(?<=\w)[.-](?=\w)", "", token.text)
+            if joined != token.text and joined:
+                token.text = joined
+                yield token
+
+
+def _base():
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | JoinCompounds() | StopFilter(minsize=1)
+
+
+def stemming_analyzer():
+    """For indexed text: stemmed, so "refunds" finds "refund"; whole words only, so "redis" never
+    matches "redirect"."""
+    return _base() | StemFilter(lang="en", cachesize=50000) | CapRepeats(2)
+
+
+def highlight_analyzer():
+    """Same words as the index, but every occurrence, so a snippet marks each one."""
+    return _base() | StemFilter(lang="en", cachesize=50000)
+
+
+def plain_analyzer():
+    """Unstemmed words, the vocabulary that spelling suggestions are drawn from."""
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | StopFilter()
+
+
+def clean_query(text: str) -> str:
+    """Make any typed string safe to analyze: no control characters, bounded length."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
+
+
+def split_phrases(text: str) -> tuple[list[str], str]:
+    """Pull out "quoted phrases" (balanced quotes only); return them and the rest of the text."""
+    phrases = [p.strip() for p in re.findall(r'"([^"]+)"', text) if p.strip()]
+    rest = re.sub(r'"[^"]*"', " ", text).replace('"', " ")
+    return phrases, rest

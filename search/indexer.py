@@ -1,0 +1,123 @@
+"""Keeps the index in step with the database by draining the outbox, plus rebuild and reconcile."""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+from whoosh.index import LockError
+
+from community.models import SearchOutbox
+from search.backend import SearchBackend, batched
+from search.documents import all_public_thread_ids, build_documents, iter_documents
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def drain(session_factory: sessionmaker, backend: SearchBackend, batch: int = BATCH) -> int:
+    """Apply pending outbox rows to the index; returns how many threads were (re)indexed.
+
+    The outbox is read while holding the index writer, so two drainers never apply an older
+    state of a thread after a newer one. Rows are deleted only after the index commit: a crash
+    in between leaves them to be applied again (updates are idempotent)."""
+    done = 0
+    while True:
+        with session_factory() as session:
+            rows = session.execute(
+                select(SearchOutbox.id, SearchOutbox.thread_id).order_by(SearchOutbox.id).limit(batch)
+            ).all()
+            if not rows:
+                return done
+            with backend.writer() as writer:
+                # Re-read under the lock: another drainer may have applied these already.
+                rows = session.execute(
+                    select(SearchOutbox.id, SearchOutbox.thread_id).order_by(SearchOutbox.id).limit(batch)
+                ).all()
+                if not rows:
+                    return done
+                thread_ids = list(dict.fromkeys(thread_id for _, thread_id in rows))
+                documents, removed = build_documents(session, thread_ids)
+                for document in documents:
+                    writer.update(document)
+                for thread_id in removed:
+                    writer.remove(thread_id)
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _ in rows])))
+            session.commit()
+            done += len(thread_ids)
+
+
+def pending(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+
+
+def reindex(session_factory: sessionmaker, backend: SearchBackend, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database. Changes committed meanwhile stay in the outbox."""
+    with session_factory() as session:
+        last_row = session.scalar(select(func.max(SearchOutbox.id))) or 0
+        count = backend.rebuild(iter_documents(session), progress)
+        session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last_row))
+        session.commit()
+    return count
+
+
+def reconcile(session_factory: sessionmaker, backend: SearchBackend) -> dict[str, int]:
+    """Find threads whose index entry is missing, stale or should not be there, and fix them."""
+    with session_factory() as session:
+        indexed = backend.indexed_versions()
+        public = set(all_public_thread_ids(session))
+        missing, stale = 0, 0
+        with backend.writer() as writer:
+            for ids in batched(sorted(public), 500):
+                documents, _ = build_documents(session, ids)
+                for document in documents:
+                    version = indexed.get(document.thread_id)
+                    if version != document.version:
+                        writer.update(document)
+                        if version is None:
+                            missing += 1
+                        else:
+                            stale += 1
+                session.expire_all()
+            extra = [thread_id for thread_id in indexed if thread_id not in public]
+            for thread_id in extra:
+                writer.remove(thread_id)
+    return {"missing": missing, "stale": stale, "removed": len(extra), "fixed": missing + stale + len(extra)}
+
+
+class BackgroundIndexer:
+    """A daemon thread in a web worker that drains the outbox soon after each commit, and polls
+    once a second so rows committed by other workers are never left behind."""
+
+    def __init__(self, session_factory: sessionmaker, backend: SearchBackend, interval: float = 1.0):
+        self.session_factory = session_factory
+        self.backend = backend
+        self.interval = interval
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def ensure_running(self) -> None:
+        """Start the thread in this process (after gunicorn forked it) if it is not running."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+                self._thread.start()
+
+    def kick(self) -> None:
+        self.ensure_running()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                drain(self.session_factory, self.backend)
+            except LockError:
+                pass  # another process holds the writer and will drain these rows
+            except Exception:  # keep the thread alive; the rows stay in the outbox
+                log.exception("search indexing failed; will retry")

@@ -1,0 +1,140 @@
+"""Search as readers see it: backend hits turned into threads with their best post and a snippet."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from community.models import Post, Thread
+from search.backend import BackendResult, SearchBackend, SearchRequest
+from search.documents import html_to_text
+
+EXCERPT_CHARS = 220
+
+
+@dataclass
+class ResultItem:
+    thread: Thread
+    best_post_id: int
+    snippet_html: str
+    accepted_excerpt: str | None
+    position: int
+
+
+@dataclass
+class SearchPage:
+    request: SearchRequest
+    items: list[ResultItem]
+    total: int
+    suggestion: str | None = None
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.request.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.request.page < self.pages
+
+    @property
+    def page(self) -> int:
+        return self.request.page
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",.;:") + "…"
+
+
+def _load_threads(session: Session, ids: list[int]) -> dict[int, Thread]:
+    """The live threads among `ids` (the index may trail the database by a moment)."""
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(Thread)
+        .options(joinedload(Thread.author), joinedload(Thread.category))
+        .where(Thread.id.in_(ids), Thread.deleted_at.is_(None))
+    )
+    return {t.id: t for t in rows}
+
+
+def _visible_posts(session: Session, thread_ids: list[int]) -> dict[int, list[Post]]:
+    posts: dict[int, list[Post]] = {tid: [] for tid in thread_ids}
+    if thread_ids:
+        for post in session.scalars(
+            select(Post).where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None)).order_by(Post.id)
+        ):
+            posts[post.thread_id].append(post)
+    return posts
+
+
+def _best_post(backend: SearchBackend, thread: Thread, posts: list[Post], terms: list[str]) -> tuple[Post, str]:
+    """The post that matches the most query words; ties go to the accepted answer, then staff, then the question."""
+
+    def rank(post: Post):
+        text = html_to_text(post.body_html)
+        matched = len(backend.matching_terms(text, terms)) if terms else 0
+        return (matched, post.id == thread.accepted_post_id, post.is_official, post.is_question), text
+
+    ranked = [(rank(post), post) for post in posts]
+    (key, text), post = max(ranked, key=lambda item: item[0][0])
+    return post, text
+
+
+def run_search(session: Session, backend: SearchBackend, request: SearchRequest) -> SearchPage:
+    found: BackendResult = backend.search(request)
+    threads = _load_threads(session, found.thread_ids)
+    posts = _visible_posts(session, list(threads))
+    items = []
+    for position, thread_id in enumerate(found.thread_ids, start=(request.page - 1) * request.per_page + 1):
+        thread = threads.get(thread_id)
+        if thread is None or not posts.get(thread_id):
+            continue
+        best, text = _best_post(backend, thread, posts[thread_id], found.terms)
+        snippet = backend.snippet(text, found.terms) if found.terms else ""
+        accepted = next((p for p in posts[thread_id] if p.id == thread.accepted_post_id), None)
+        items.append(
+            ResultItem(
+                thread=thread,
+                best_post_id=best.id,
+                snippet_html=snippet or excerpt(text),
+                accepted_excerpt=excerpt(html_to_text(accepted.body_html)) if accepted else None,
+                position=position,
+            )
+        )
+    return SearchPage(request=request, items=items, total=found.total, suggestion=found.suggestion, terms=found.terms)
+
+
+@dataclass
+class SimilarItem:
+    thread: Thread
+    accepted_excerpt: str | None
+
+
+def similar_threads(session: Session, backend: SearchBackend, title: str, limit: int = 5) -> list[SimilarItem]:
+    """Up to `limit` threads that look like the same problem, solved ones first."""
+    found = backend.similar(title, limit=limit * 2)
+    threads = _load_threads(session, found.thread_ids)
+    ordered = [threads[tid] for tid in found.thread_ids if tid in threads]
+    ordered.sort(key=lambda t: not t.is_solved)  # stable: relevance order kept within each group
+    ordered = ordered[:limit]
+    accepted_ids = [t.accepted_post_id for t in ordered if t.accepted_post_id]
+    accepted = {
+        p.id: p for p in session.scalars(select(Post).where(Post.id.in_(accepted_ids), Post.deleted_at.is_(None)))
+    } if accepted_ids else {}
+    return [
+        SimilarItem(
+            thread=t,
+            accepted_excerpt=excerpt(html_to_text(accepted[t.accepted_post_id].body_html))
+            if t.accepted_post_id in accepted
+            else None,
+        )
+        for t in ordered
+    ]

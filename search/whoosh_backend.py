@@ -1,0 +1,259 @@
+"""The Whoosh backend: one document per thread on local disk, queries built without a parser."""
+
+import fcntl
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, time
+from pathlib import Path
+
+from whoosh import fields, highlight, index, query, scoring, writing
+from whoosh.searching import Searcher
+
+from search.analysis import clean_query, highlight_analyzer, plain_analyzer, split_phrases, stemming_analyzer
+from search.backend import BackendResult, SearchRequest
+from search.documents import ThreadDocument
+
+# Title weighs most, then accepted and staff answers, then the question, then other answers.
+TEXT_FIELDS = ("title", "question", "accepted", "answers", "tagtext")
+SIMILAR_FIELDS = ("title", "question", "tagtext")
+
+
+def make_schema() -> fields.Schema:
+    stem = stemming_analyzer()
+    return fields.Schema(
+        thread_id=fields.ID(stored=True, unique=True),
+        version=fields.STORED(),
+        title=fields.TEXT(analyzer=stem, field_boost=3.0),
+        question=fields.TEXT(analyzer=stem, field_boost=1.0),
+        accepted=fields.TEXT(analyzer=stem, field_boost=1.5),
+        answers=fields.TEXT(analyzer=stem, field_boost=0.6),
+        tagtext=fields.TEXT(analyzer=stem, field_boost=2.0),
+        spell=fields.TEXT(analyzer=plain_analyzer(), spelling=True),
+        tags=fields.KEYWORD(commas=True, lowercase=True),
+        category=fields.ID(),
+        solved=fields.BOOLEAN(),
+        answered=fields.BOOLEAN(),
+        staff_answered=fields.BOOLEAN(),
+        created=fields.DATETIME(sortable=True),
+        votes=fields.NUMERIC(int, bits=32, signed=True, sortable=True),
+    )
+
+
+def _fields_of(doc: ThreadDocument) -> dict:
+    return {
+        "thread_id": str(doc.thread_id),
+        "version": doc.version,
+        "title": doc.title,
+        "question": doc.question,
+        "accepted": doc.accepted,
+        "answers": doc.answers,
+        "tagtext": " ".join(doc.tags),
+        "spell": f"{doc.title}\n{doc.question}\n{doc.accepted}",
+        "tags": ",".join(doc.tags),
+        "category": str(doc.category_id),
+        "solved": doc.solved,
+        "answered": doc.answered,
+        "staff_answered": doc.staff_answered,
+        "created": doc.created.replace(tzinfo=None),
+        "votes": doc.votes,
+    }
+
+
+class _Writer:
+    def __init__(self, writer):
+        self._writer = writer
+
+    def update(self, document: ThreadDocument) -> None:
+        self._writer.update_document(**_fields_of(document))
+
+    def remove(self, thread_id: int) -> None:
+        self._writer.delete_by_term("thread_id", str(thread_id))
+
+
+class WhooshBackend:
+    # BM25F with a low K1: a word's weight saturates fast, on top of capping repeats at index time.
+    weighting = scoring.BM25F(B=0.75, K1=0.9)
+
+    def __init__(self, index_dir: str | Path, writer_timeout: float = 30.0):
+        self.index_dir = Path(index_dir)
+        self.writer_timeout = writer_timeout
+        self._ix: index.Index | None = None
+        self._local = threading.local()
+        self._stem = stemming_analyzer()
+        self._plain = plain_analyzer()
+
+    # -- the index and its searchers -------------------------------------------------------
+    def _index(self) -> index.Index:
+        if self._ix is None:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            # Several workers may start at once: only one creates the index.
+            with open(self.index_dir / ".create.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not index.exists_in(str(self.index_dir)):
+                    index.create_in(str(self.index_dir), make_schema())
+                self._ix = index.open_dir(str(self.index_dir))
+        return self._ix
+
+    def _searcher(self) -> Searcher:
+        """One searcher per thread, kept open and refreshed only when the index changed."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._index().searcher(weighting=self.weighting)
+        elif not searcher.up_to_date():
+            searcher = searcher.refresh()
+        self._local.searcher = searcher
+        return searcher
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+
+    # -- building queries -------------------------------------------------------------------
+    def _stems(self, text: str) -> list[str]:
+        return list(dict.fromkeys(t.text for t in self._stem(text)))
+
+    def _text_query(self, text: str, field_names=TEXT_FIELDS, minmatch: int = 0):
+        """Every word is looked up in the public text fields only; nothing typed is parsed as syntax."""
+        phrases, rest = split_phrases(clean_query(text))
+        clauses, terms = [], []
+        for phrase in phrases:
+            stems = [t.text for t in self._stem(phrase)]
+            terms += stems
+            if len(stems) > 1:
+                clauses.append(query.Or([query.Phrase(f, stems) for f in field_names if f != "tagtext"]))
+            elif stems:
+                clauses.append(query.Or([query.Term(f, stems[0]) for f in field_names]))
+        for stem in self._stems(rest):
+            terms.append(stem)
+            clauses.append(query.Or([query.Term(f, stem) for f in field_names]))
+        if not clauses:
+            return None, []
+        return query.Or(clauses, minmatch=min(minmatch, len(clauses))), list(dict.fromkeys(terms))
+
+    @staticmethod
+    def _filter(request: SearchRequest):
+        parts = []
+        if request.category_id is not None:
+            parts.append(query.Term("category", str(request.category_id)))
+        if request.tag:
+            parts.append(query.Term("tags", request.tag.lower()))
+        if request.status == "solved":
+            parts.append(query.Term("solved", True))
+        elif request.status == "unsolved":
+            parts.append(query.Term("solved", False))
+        elif request.status == "unanswered":
+            parts.append(query.Term("answered", False))
+        if request.staff_answered:
+            parts.append(query.Term("staff_answered", True))
+        if request.since or request.until:
+            start = datetime.combine(request.since, time.min) if request.since else None
+            end = datetime.combine(request.until, time.max) if request.until else None
+            parts.append(query.DateRange("created", start, end))
+        return query.And(parts) if parts else None
+
+    # -- reading ----------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> BackendResult:
+        searcher = self._searcher()
+        text_query, terms = self._text_query(request.text)
+        filter_query = self._filter(request)
+        if text_query is None:
+            if filter_query is None:
+                return BackendResult(thread_ids=[], total=0)
+            text_query = query.Every()
+        sort = {"newest": "created", "votes": "votes"}.get(request.sort)
+        if text_query.__class__ is query.Every and sort is None:
+            sort = "created"
+        limit = request.page * request.per_page
+        results = searcher.search(
+            text_query, limit=limit, filter=filter_query, sortedby=sort, reverse=sort is not None
+        )
+        start = (request.page - 1) * request.per_page
+        ids = [int(hit["thread_id"]) for hit in results[start:limit]]
+        return BackendResult(
+            thread_ids=ids, total=len(results), terms=terms, suggestion=self._suggest(request.text, searcher)
+        )
+
+    def similar(self, title: str, limit: int = 5) -> BackendResult:
+        searcher = self._searcher()
+        text_query, terms = self._text_query(title, SIMILAR_FIELDS, minmatch=2)
+        if text_query is None:
+            return BackendResult(thread_ids=[], total=0)
+        results = searcher.search(text_query, limit=limit)
+        return BackendResult(thread_ids=[int(h["thread_id"]) for h in results], total=len(results), terms=terms)
+
+    def _suggest(self, text: str, searcher: Searcher) -> str | None:
+        """Replace words the index has never seen by close words it has ("did you mean")."""
+        words = [t.text for t in self._plain(clean_query(text))]
+        if not words:
+            return None
+        reader = searcher.reader()
+        corrector = searcher.corrector("spell")
+        replacements = {}
+        for word in dict.fromkeys(words):
+            if any(reader.doc_frequency(f, stem) for stem in self._stems(word) for f in TEXT_FIELDS):
+                continue  # the word (or another form of it) is found: nothing to correct
+            maxdist = 1 if len(word) <= 5 else 2
+            for candidate in corrector.suggest(word, limit=3, maxdist=maxdist):
+                # Only words still in a live document (deleted content never leaks into a suggestion).
+                if searcher.search(query.Term("spell", candidate), limit=1).scored_length():
+                    replacements[word] = candidate
+                    break
+        if not replacements:
+            return None
+        out = clean_query(text)
+        for word, candidate in replacements.items():
+            out = _replace_word(out, word, candidate)
+        corrected, _ = self._text_query(out)
+        if corrected is None or not searcher.search(corrected, limit=1).scored_length():
+            return None
+        return out
+
+    def snippet(self, text: str, terms: list[str], max_chars: int = 240) -> str:
+        """An HTML-escaped excerpt of `text` around the matching words, each wrapped in <mark>."""
+        fragmenter = highlight.ContextFragmenter(maxchars=max_chars, surround=80)
+        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        return highlight.highlight(text, terms, highlight_analyzer(), fragmenter, formatter, top=2)
+
+    def matching_terms(self, text: str, terms: list[str]) -> set[str]:
+        wanted = set(terms)
+        return {t.text for t in highlight_analyzer()(text) if t.text in wanted}
+
+    # -- writing ----------------------------------------------------------------------------
+    @contextmanager
+    def writer(self) -> Iterator[_Writer]:
+        """Exclusive, waiting up to `writer_timeout` for another process's writer (never failing at once)."""
+        w = self._index().writer(timeout=self.writer_timeout)
+        try:
+            yield _Writer(w)
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit()
+
+    def rebuild(self, documents: Iterable[ThreadDocument], progress: Callable[[int], None] | None = None) -> int:
+        """Replace the whole index's content under the writer lock; returns the document count."""
+        w = self._index().writer(timeout=self.writer_timeout, limitmb=256)
+        count = 0
+        try:
+            for doc in documents:
+                w.add_document(**_fields_of(doc))
+                count += 1
+                if progress:
+                    progress(1)
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit(mergetype=writing.CLEAR)
+        return count
+
+    def indexed_versions(self) -> dict[int, str]:
+        with self._index().searcher() as searcher:
+            return {int(f["thread_id"]): f["version"] for f in searcher.reader().all_stored_fields()}
+
+
+def _replace_word(text: str, word: str, replacement: str) -> str:
+    return re.sub(rf"(?i)\b{re.escape(word)}\b", replacement, text)
