@@ -18,6 +18,8 @@ from search.documents import ThreadDocument
 # Title weighs most, then accepted and staff answers, then the question, then other answers.
 TEXT_FIELDS = ("title", "question", "accepted", "answers", "tagtext")
 SIMILAR_FIELDS = ("title", "question", "tagtext")
+# A look-alike must score at least this share of the best one to be shown.
+SIMILAR_SCORE_FLOOR = 0.45
 
 
 def make_schema() -> fields.Schema:
@@ -178,12 +180,18 @@ class WhooshBackend:
         )
 
     def similar(self, title: str, limit: int = 5) -> BackendResult:
+        """Threads whose title and question share most of these words; weak partial matches are dropped."""
         searcher = self._searcher()
-        text_query, terms = self._text_query(title, SIMILAR_FIELDS, minmatch=2)
+        words = len(self._stems(title))
+        text_query, terms = self._text_query(title, SIMILAR_FIELDS, minmatch=max(2, round(words * 0.4)))
         if text_query is None:
             return BackendResult(thread_ids=[], total=0)
         results = searcher.search(text_query, limit=limit)
-        return BackendResult(thread_ids=[int(h["thread_id"]) for h in results], total=len(results), terms=terms)
+        if not results.scored_length():
+            return BackendResult(thread_ids=[], total=0, terms=terms)
+        floor = results.score(0) * SIMILAR_SCORE_FLOOR
+        ids = [int(hit["thread_id"]) for hit in results if hit.score >= floor]
+        return BackendResult(thread_ids=ids, total=len(ids), terms=terms)
 
     def _suggest(self, text: str, searcher: Searcher) -> str | None:
         """Replace words the index has never seen by close words it has ("did you mean")."""

@@ -7,10 +7,12 @@ from app.db import get_session
 from app.extensions import account_or_ip, limiter, write_limit
 from app.threads import bp
 from app.threads.forms import AnswerForm, AskForm, EditAnswerForm, EditQuestionForm
+from app.searching import backend as search_backend
 from app.web import ActionForm, save, viewer
 from community import accepting, categories, permissions, reading, threads, voting
 from community.errors import NotFound
 from community.models import Thread
+from search.service import similar_threads
 
 write_limited = limiter.limit(write_limit, key_func=account_or_ip, methods=["POST"])
 
@@ -44,7 +46,12 @@ def ask():
             pass
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:200]
-    if form.validate_on_submit():
+    title = (form.title.data or "").strip()
+    similar = similar_threads(db, search_backend(), title) if len(title) >= 8 else []
+    checking = request.form.get("action") == "check"
+    # Before a first submit, show solved look-alikes once; posting again means "mine is different".
+    must_review = any(item.thread.is_solved for item in similar) and request.form.get("reviewed_title") != title
+    if form.validate_on_submit() and not checking and not must_review:
         ok, created = save(
             form,
             lambda: threads.ask(
@@ -60,7 +67,10 @@ def ask():
             flash("Your question is posted. You will find it on your profile under Following.", "success")
             return redirect(_thread_url(created))
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("threads/ask.html", form=form), status
+    review = request.method == "POST" and not form.errors and not form.form_errors and similar
+    return render_template(
+        "threads/ask.html", form=form, similar=similar, review=review, reviewed_title=title
+    ), status
 
 
 @bp.route("/t/<int:thread_id>/answer", methods=["POST"])
