@@ -44,7 +44,9 @@ class JoinCompounds(Filter):
 
 
 def _base():
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | JoinCompounds() | StopFilter(minsize=1)
+    # JoinCompounds after StopFilter, which renumbers positions: the joined form then shares the
+    # original's position, so a quoted phrase matches either spelling.
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | StopFilter(minsize=1) | JoinCompounds()
 
 
 def stemming_analyzer():

@@ -32,6 +32,8 @@ class BackendResult:
     total: int
     terms: list[str] = field(default_factory=list)
     suggestion: str | None = None
+    # True when no thread had every word, so these match only some of them.
+    partial: bool = False
 
 
 class IndexWriter(Protocol):

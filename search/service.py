@@ -28,6 +28,7 @@ class SearchPage:
     total: int
     suggestion: str | None = None
     terms: list[str] = field(default_factory=list)
+    partial: bool = False
 
     @property
     def pages(self) -> int:
@@ -109,7 +110,14 @@ def run_search(session: Session, backend: SearchBackend, request: SearchRequest)
                 position=position,
             )
         )
-    return SearchPage(request=request, items=items, total=found.total, suggestion=found.suggestion, terms=found.terms)
+    return SearchPage(
+        request=request,
+        items=items,
+        total=found.total,
+        suggestion=found.suggestion,
+        terms=found.terms,
+        partial=found.partial,
+    )
 
 
 @dataclass

@@ -22,16 +22,18 @@ SIMILAR_FIELDS = ("title", "question", "tagtext")
 SIMILAR_SCORE_FLOOR = 0.45
 
 
+# Title above the question; accepted and staff answers above other answers. Tuned on real Q&A
+# text (tests/bench/relevance.py): each solved question searched with words of its own body.
+FIELD_BOOSTS = {"title": 2.6, "question": 2.4, "accepted": 1.2, "answers": 0.3, "tagtext": 1.0}
+
+
 def make_schema() -> fields.Schema:
     stem = stemming_analyzer()
+    text = {name: fields.TEXT(analyzer=stem, field_boost=boost) for name, boost in FIELD_BOOSTS.items()}
     return fields.Schema(
         thread_id=fields.ID(stored=True, unique=True),
         version=fields.STORED(),
-        title=fields.TEXT(analyzer=stem, field_boost=3.0),
-        question=fields.TEXT(analyzer=stem, field_boost=1.0),
-        accepted=fields.TEXT(analyzer=stem, field_boost=1.5),
-        answers=fields.TEXT(analyzer=stem, field_boost=0.6),
-        tagtext=fields.TEXT(analyzer=stem, field_boost=2.0),
+        **text,
         spell=fields.TEXT(analyzer=plain_analyzer(), spelling=True),
         tags=fields.KEYWORD(commas=True, lowercase=True),
         category=fields.ID(),
@@ -75,8 +77,8 @@ class _Writer:
 
 
 class WhooshBackend:
-    # BM25F with a low K1: a word's weight saturates fast, on top of capping repeats at index time.
-    weighting = scoring.BM25F(B=0.75, K1=0.9)
+    # Repeats are capped at index time, so K1 only shapes how the first two occurrences count.
+    weighting = scoring.BM25F(B=0.75, K1=1.5)
 
     def __init__(self, index_dir: str | Path, writer_timeout: float = 30.0):
         self.index_dir = Path(index_dir)
@@ -101,10 +103,13 @@ class WhooshBackend:
     def _searcher(self) -> Searcher:
         """One searcher per thread, kept open and refreshed only when the index changed."""
         searcher = getattr(self._local, "searcher", None)
+        if searcher is not None and not searcher.up_to_date():
+            # Not searcher.refresh(): it reuses readers of segments that only gained deletions,
+            # so updated and removed threads would still match their old words.
+            searcher.close()
+            searcher = None
         if searcher is None:
             searcher = self._index().searcher(weighting=self.weighting)
-        elif not searcher.up_to_date():
-            searcher = searcher.refresh()
         self._local.searcher = searcher
         return searcher
 
@@ -123,8 +128,11 @@ class WhooshBackend:
         phrases, rest = split_phrases(clean_query(text))
         clauses, terms = [], []
         for phrase in phrases:
-            stems = [t.text for t in self._stem(phrase)]
-            terms += stems
+            by_position = {}
+            for token in self._stem(phrase, positions=True):
+                terms.append(token.text)
+                by_position[token.pos] = token.text  # a compound's joined form, found with either spelling
+            stems = [by_position[pos] for pos in sorted(by_position)]
             if len(stems) > 1:
                 clauses.append(query.Or([query.Phrase(f, stems) for f in field_names if f != "tagtext"]))
             elif stems:
@@ -170,27 +178,40 @@ class WhooshBackend:
         if text_query.__class__ is query.Every and sort is None:
             sort = "created"
         limit = request.page * request.per_page
-        results = searcher.search(
-            text_query, limit=limit, filter=filter_query, sortedby=sort, reverse=sort is not None
-        )
+        options = {"limit": limit, "filter": filter_query, "sortedby": sort, "reverse": sort is not None}
+        partial = False
+        if isinstance(text_query, query.Or) and len(text_query.subqueries) > 1:
+            # Threads with every word first; only when none has them all, threads with some.
+            results = searcher.search(query.And(text_query.subqueries), **options)
+            if results.is_empty():
+                results, partial = searcher.search(text_query, **options), True
+        else:
+            results = searcher.search(text_query, **options)
         start = (request.page - 1) * request.per_page
         ids = [int(hit["thread_id"]) for hit in results[start:limit]]
         return BackendResult(
-            thread_ids=ids, total=len(results), terms=terms, suggestion=self._suggest(request.text, searcher)
+            thread_ids=ids,
+            total=len(results),
+            terms=terms,
+            suggestion=self._suggest(request.text, searcher),
+            partial=partial and bool(ids),
         )
 
     def similar(self, title: str, limit: int = 5) -> BackendResult:
         """Threads whose title and question share most of these words; weak partial matches are dropped."""
         searcher = self._searcher()
-        words = len(self._stems(title))
-        text_query, terms = self._text_query(title, SIMILAR_FIELDS, minmatch=max(2, round(words * 0.4)))
+        text_query, terms = self._text_query(title, SIMILAR_FIELDS)
         if text_query is None:
             return BackendResult(thread_ids=[], total=0)
-        results = searcher.search(text_query, limit=limit)
-        if not results.scored_length():
+        # Whoosh ignores Or(minmatch=...) ("not yet implemented"), so the share of words a
+        # look-alike must contain is checked on each hit's matched terms.
+        needed = min(len(terms), max(2, round(len(terms) * 0.4)))
+        results = searcher.search(text_query, limit=max(limit * 10, 50), terms=True)
+        hits = [hit for hit in results if len({text for _, text in hit.matched_terms()}) >= needed][:limit]
+        if not hits:
             return BackendResult(thread_ids=[], total=0, terms=terms)
-        floor = results.score(0) * SIMILAR_SCORE_FLOOR
-        ids = [int(hit["thread_id"]) for hit in results if hit.score >= floor]
+        floor = hits[0].score * SIMILAR_SCORE_FLOOR
+        ids = [int(hit["thread_id"]) for hit in hits if hit.score >= floor]
         return BackendResult(thread_ids=ids, total=len(ids), terms=terms)
 
     def _suggest(self, text: str, searcher: Searcher) -> str | None:

@@ -1,0 +1,40 @@
+"""Relevance on real text: each solved question is searched with a few words of its own body."""
+
+import random
+import re
+from pathlib import Path
+
+from search.analysis import plain_analyzer
+from search.backend import SearchBackend, SearchRequest
+from search.documents import html_to_text
+from tests.bench.stackexchange import read_posts
+
+
+def queries(dump_dir: Path, words: int) -> list[tuple[str, int]]:
+    """(query, dump question id) for every question with an accepted answer; seeded per question."""
+    analyzer = plain_analyzer()
+    out = []
+    for row in read_posts(dump_dir / "Posts.xml"):
+        if row.get("PostTypeId") != "1" or not row.get("AcceptedAnswerId"):
+            continue
+        vocabulary = list(dict.fromkeys(t.text for t in analyzer(html_to_text(row["Body"])) if len(t.text) >= 4))
+        vocabulary = [w for w in vocabulary if re.fullmatch(r"[a-z]+", w)]
+        if len(vocabulary) < words:
+            continue
+        picked = random.Random(int(row["Id"]) * 31 + words).sample(vocabulary, words)
+        out.append((" ".join(picked), int(row["Id"])))
+    return out
+
+
+def evaluate(backend: SearchBackend, dump_dir: Path, thread_of: dict[int, int], words: int) -> dict[str, float]:
+    """MRR@10 and recall@5 of the asked question's thread."""
+    reciprocal, found5, cases = 0.0, 0, queries(dump_dir, words)
+    for text, question_id in cases:
+        ids = backend.search(SearchRequest(text=text, per_page=10)).thread_ids
+        target = thread_of[question_id]
+        if target in ids:
+            rank = ids.index(target) + 1
+            reciprocal += 1 / rank
+            found5 += rank <= 5
+    n = len(cases) or 1
+    return {"mrr10": round(reciprocal / n, 4), "recall5": round(found5 / n, 4), "queries": len(cases)}
