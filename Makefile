@@ -5,7 +5,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_DB_URL := $(TEST_DATABASE_URL)
 
-.PHONY: run test install install-dev migrate demo clean
+.PHONY: run test bench install install-dev migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/flask --app wsgi demo load
+	$(BIN)/flask --app wsgi search reconcile
 
 run: demo
 	@echo "Hearth is starting at http://127.0.0.1:$(PORT)"
@@ -39,6 +40,9 @@ test: install-dev
 		echo "Running the suite again on PostgreSQL ($(TEST_DB_URL))"; \
 		TEST_DATABASE_URL="$(TEST_DB_URL)" $(BIN)/python -m pytest --db=postgres; \
 	fi
+
+bench: install-dev
+	$(BIN)/python -m tests.bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache

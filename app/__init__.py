@@ -30,6 +30,7 @@ def create_app(config: object | None = None) -> Flask:
     from app import auth, cli, errors, searching, security, templating
     from app.admin import bp as admin_bp
     from app.seo import bp as seo_bp
+    from app.staff import bp as staff_bp
     from app.threads import bp as threads_bp
     from app.users import bp as users_bp
 
@@ -43,4 +44,5 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(seo_bp)
+    app.register_blueprint(staff_bp)
     return app

@@ -42,12 +42,16 @@ class _TextCollector(HTMLParser):
         self.parts.append(data)
 
 
+# Control characters that are not whitespace: invisible junk that XML cannot even carry.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def plain_text(html: str) -> str:
     """The readable text of stored post HTML: no tags, entities decoded, whitespace collapsed."""
     collector = _TextCollector()
     collector.feed(html or "")
     collector.close()
-    return " ".join("".join(collector.parts).split())
+    return " ".join(_CONTROL.sub("", "".join(collector.parts)).split())
 
 
 def truncate(text: str, limit: int) -> str:
@@ -110,7 +114,7 @@ def category_activity(session: Session) -> dict[int, datetime]:
         .where(Thread.deleted_at.is_(None))
         .group_by(Thread.category_id)
     )
-    return dict(rows.tuples().all())
+    return {category_id: latest for category_id, latest in rows}
 
 
 # --- Feeds ----------------------------------------------------------------------------------
@@ -123,12 +127,13 @@ class FeedEntry:
 
     @property
     def published(self) -> datetime:
-        return self.question.created_at
+        # The thread's time, which also orders the feed and the site's "newest" lists.
+        return self.thread.created_at
 
     @property
     def updated(self) -> datetime:
         # The entry shows the question, so only an edit of the question changes it.
-        return max(self.question.created_at, self.question.edited_at or self.question.created_at)
+        return max(self.published, self.question.edited_at or self.published)
 
 
 def _feed(session: Session, category: Category | None, limit: int, unanswered: bool) -> list[FeedEntry]:

@@ -34,6 +34,8 @@ class BackendResult:
     suggestion: str | None = None
     # True when no thread had every word, so these match only some of them.
     partial: bool = False
+    # False when `total` is a lower bound (counting every match of a broad query is slow).
+    total_exact: bool = True
 
 
 class IndexWriter(Protocol):

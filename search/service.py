@@ -1,5 +1,6 @@
 """Search as readers see it: backend hits turned into threads with their best post and a snippet."""
 
+import html
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ class SearchPage:
     suggestion: str | None = None
     terms: list[str] = field(default_factory=list)
     partial: bool = False
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -105,7 +107,8 @@ def run_search(session: Session, backend: SearchBackend, request: SearchRequest)
             ResultItem(
                 thread=thread,
                 best_post_id=best.id,
-                snippet_html=snippet or excerpt(text),
+                # The plain-text excerpt is escaped too: the page marks snippet_html safe.
+                snippet_html=snippet or html.escape(excerpt(text), quote=False),
                 accepted_excerpt=excerpt(html_to_text(accepted.body_html)) if accepted else None,
                 position=position,
             )
@@ -117,6 +120,7 @@ def run_search(session: Session, backend: SearchBackend, request: SearchRequest)
         suggestion=found.suggestion,
         terms=found.terms,
         partial=found.partial,
+        total_exact=found.total_exact,
     )
 
 

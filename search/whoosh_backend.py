@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
+from itertools import combinations
 from pathlib import Path
 
 from whoosh import fields, highlight, index, query, scoring, writing
@@ -17,9 +18,11 @@ from search.documents import ThreadDocument
 
 # Title weighs most, then accepted and staff answers, then the question, then other answers.
 TEXT_FIELDS = ("title", "question", "accepted", "answers", "tagtext")
-SIMILAR_FIELDS = ("title", "question", "tagtext")
+SIMILAR_FIELDS = ("title", "tagtext")
 # A look-alike must score at least this share of the best one to be shown.
 SIMILAR_SCORE_FLOOR = 0.45
+SIMILAR_MAX_WORDS = 6
+SIMILAR_POOL = 30
 
 
 # Title above the question; accepted and staff answers above other answers. Tuned on real Q&A
@@ -27,9 +30,18 @@ SIMILAR_SCORE_FLOOR = 0.45
 FIELD_BOOSTS = {"title": 2.6, "question": 2.4, "accepted": 1.2, "answers": 0.3, "tagtext": 1.0}
 
 
+PHRASE_FIELDS = ("title", "question")
+# How many threads a relaxed search (not every word matched) considers before paging.
+RELAXED_POOL = 100
+
+
 def make_schema() -> fields.Schema:
     stem = stemming_analyzer()
-    text = {name: fields.TEXT(analyzer=stem, field_boost=boost) for name, boost in FIELD_BOOSTS.items()}
+    # Phrases are matched in the title and question only: positions cost indexing time.
+    text = {
+        name: fields.TEXT(analyzer=stem, field_boost=boost, phrase=name in PHRASE_FIELDS, stored=name == "title")
+        for name, boost in FIELD_BOOSTS.items()
+    }
     return fields.Schema(
         thread_id=fields.ID(stored=True, unique=True),
         version=fields.STORED(),
@@ -54,7 +66,7 @@ def _fields_of(doc: ThreadDocument) -> dict:
         "accepted": doc.accepted,
         "answers": doc.answers,
         "tagtext": " ".join(doc.tags),
-        "spell": f"{doc.title}\n{doc.question}\n{doc.accepted}",
+        "spell": f"{doc.title}\n{doc.question}",
         "tags": ",".join(doc.tags),
         "category": str(doc.category_id),
         "solved": doc.solved,
@@ -87,6 +99,7 @@ class WhooshBackend:
         self._local = threading.local()
         self._stem = stemming_analyzer()
         self._plain = plain_analyzer()
+        self._highlight = highlight_analyzer()
 
     # -- the index and its searchers -------------------------------------------------------
     def _index(self) -> index.Index:
@@ -110,8 +123,21 @@ class WhooshBackend:
             searcher = None
         if searcher is None:
             searcher = self._index().searcher(weighting=self.weighting)
+            self._local.filters = {}
         self._local.searcher = searcher
         return searcher
+
+    def _filter_docs(self, searcher: Searcher, filter_query) -> set[int] | None:
+        """The documents a filter allows, computed once per index version (filters repeat a lot)."""
+        if filter_query is None:
+            return None
+        key = repr(filter_query)
+        cache = self._local.filters
+        if key not in cache:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = set(searcher.docs_for_query(filter_query))
+        return cache[key]
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)
@@ -134,12 +160,17 @@ class WhooshBackend:
                 by_position[token.pos] = token.text  # a compound's joined form, found with either spelling
             stems = [by_position[pos] for pos in sorted(by_position)]
             if len(stems) > 1:
-                clauses.append(query.Or([query.Phrase(f, stems) for f in field_names if f != "tagtext"]))
+                clauses.append(query.Or([query.Phrase(f, stems) for f in field_names if f in PHRASE_FIELDS]))
             elif stems:
                 clauses.append(query.Or([query.Term(f, stems[0]) for f in field_names]))
-        for stem in self._stems(rest):
-            terms.append(stem)
-            clauses.append(query.Or([query.Term(f, stem) for f in field_names]))
+        # One clause per word; a compound's two spellings share a position and so one clause,
+        # which either spelling satisfies (threads with every word must not need both).
+        forms_at: dict[int, list[str]] = {}
+        for token in self._stem(rest, positions=True):
+            forms_at.setdefault(token.pos, []).append(token.text)
+        for forms in dict.fromkeys(tuple(dict.fromkeys(forms)) for forms in forms_at.values()):
+            terms += forms
+            clauses.append(query.Or([query.Term(f, stem) for stem in forms for f in field_names]))
         if not clauses:
             return None, []
         return query.Or(clauses, minmatch=min(minmatch, len(clauses))), list(dict.fromkeys(terms))
@@ -170,6 +201,10 @@ class WhooshBackend:
         searcher = self._searcher()
         text_query, terms = self._text_query(request.text)
         filter_query = self._filter(request)
+        allowed = self._filter_docs(searcher, filter_query)
+        if allowed is not None and not allowed:
+            # Nothing passes the filter (and whoosh would take an empty set as no filter at all).
+            return BackendResult(thread_ids=[], total=0, terms=terms, suggestion=self._suggest(request.text, searcher))
         if text_query is None:
             if filter_query is None:
                 return BackendResult(thread_ids=[], total=0)
@@ -178,41 +213,89 @@ class WhooshBackend:
         if text_query.__class__ is query.Every and sort is None:
             sort = "created"
         limit = request.page * request.per_page
-        options = {"limit": limit, "filter": filter_query, "sortedby": sort, "reverse": sort is not None}
+        options = {"limit": limit, "filter": allowed, "sortedby": sort, "reverse": sort is not None}
         partial = False
         if isinstance(text_query, query.Or) and len(text_query.subqueries) > 1:
-            # Threads with every word first; only when none has them all, threads with some.
+            # Threads with every word first; when none has them all, threads with most of them.
             results = searcher.search(query.And(text_query.subqueries), **options)
             if results.is_empty():
-                results, partial = searcher.search(text_query, **options), True
+                partial = True
+                if all(isinstance(c, query.Or) for c in text_query.subqueries):
+                    return self._relaxed(searcher, text_query.subqueries, request, allowed, terms, sort)
+                results = searcher.search(text_query, **options)
         else:
             results = searcher.search(text_query, **options)
         start = (request.page - 1) * request.per_page
         ids = [int(hit["thread_id"]) for hit in results[start:limit]]
+        # Fewer hits than asked for means we have them all; otherwise counting every match of a
+        # broad query would cost more than the search, so the total is a lower bound.
+        exact = results.scored_length() < limit
         return BackendResult(
             thread_ids=ids,
-            total=len(results),
+            total=results.scored_length() if exact else max(results.estimated_min_length(), limit + 1),
+            total_exact=exact,
             terms=terms,
             suggestion=self._suggest(request.text, searcher),
             partial=partial and bool(ids),
         )
 
+    def _relaxed(self, searcher: Searcher, clauses, request: SearchRequest, allowed, terms, sort) -> BackendResult:
+        """When no thread has every word: threads with all words but one, else those with the
+        rarest word. Intersections stay fast where a broad OR would score most of the index."""
+        limit = request.page * request.per_page
+        pool = max(limit, RELAXED_POOL)
+        best: dict[int, float] = {}
+        if len(clauses) > 2:
+            for subset in combinations(clauses, len(clauses) - 1):
+                for score, docnum in searcher.search(query.And(list(subset)), limit=pool, filter=allowed).top_n:
+                    best[docnum] = max(score, best.get(docnum, 0.0))
+        if not best:
+            reader = searcher.reader()
+            # A word no thread has is not the rarest, just absent: it must not empty the results.
+            rarest = min(clauses, key=lambda c: _frequency(reader, c) or float("inf"))
+            best = {d: score for score, d in searcher.search(rarest, limit=pool, filter=allowed).top_n}
+        if sort is None:
+            ranked = sorted(best, key=lambda d: -best[d])
+        else:
+            column = searcher.reader().column_reader(sort)
+            ranked = sorted(best, key=lambda d: column[d], reverse=True)
+        start = (request.page - 1) * request.per_page
+        ids = [int(searcher.stored_fields(d)["thread_id"]) for d in ranked[start:limit]]
+        return BackendResult(
+            thread_ids=ids,
+            total=len(best),
+            terms=terms,
+            suggestion=self._suggest(request.text, searcher),
+            partial=bool(ids),
+            total_exact=len(best) < pool,
+        )
+
     def similar(self, title: str, limit: int = 5) -> BackendResult:
-        """Threads whose title and question share most of these words; weak partial matches are dropped."""
+        """Threads whose titles share most of the distinctive words of this one."""
         searcher = self._searcher()
-        text_query, terms = self._text_query(title, SIMILAR_FIELDS)
-        if text_query is None:
-            return BackendResult(thread_ids=[], total=0)
-        # Whoosh ignores Or(minmatch=...) ("not yet implemented"), so the share of words a
-        # look-alike must contain is checked on each hit's matched terms.
-        needed = min(len(terms), max(2, round(len(terms) * 0.4)))
-        results = searcher.search(text_query, limit=max(limit * 10, 50), terms=True)
-        hits = [hit for hit in results if len({text for _, text in hit.matched_terms()}) >= needed][:limit]
+        reader = searcher.reader()
+        typed = self._stems(clean_query(title))
+        # A look-alike shares at least two of the typed words (or the only one typed).
+        needed = min(len(typed), max(2, round(min(len(typed), SIMILAR_MAX_WORDS) * 0.4)))
+        stems = [s for s in typed if reader.doc_frequency("title", s)]
+        # The rarest words say most about the problem, and a short query stays fast.
+        stems = sorted(stems, key=lambda s: reader.doc_frequency("title", s))[:SIMILAR_MAX_WORDS]
+        if not stems or len(stems) < needed:
+            return BackendResult(thread_ids=[], total=0, terms=stems)
+        text_query = query.Or([query.Term(f, s) for s in stems for f in SIMILAR_FIELDS])
+        wanted = set(stems)
+        hits = []
+        for hit in searcher.search(text_query, limit=SIMILAR_POOL):
+            shared = wanted.intersection(t.text for t in self._stem(hit["title"]))
+            if len(shared) >= needed:
+                hits.append(hit)
+            if len(hits) == limit:
+                break
         if not hits:
-            return BackendResult(thread_ids=[], total=0, terms=terms)
+            return BackendResult(thread_ids=[], total=0, terms=stems)
         floor = hits[0].score * SIMILAR_SCORE_FLOOR
         ids = [int(hit["thread_id"]) for hit in hits if hit.score >= floor]
-        return BackendResult(thread_ids=ids, total=len(ids), terms=terms)
+        return BackendResult(thread_ids=ids, total=len(ids), terms=stems)
 
     def _suggest(self, text: str, searcher: Searcher) -> str | None:
         """Replace words the index has never seen by close words it has ("did you mean")."""
@@ -245,11 +328,11 @@ class WhooshBackend:
         """An HTML-escaped excerpt of `text` around the matching words, each wrapped in <mark>."""
         fragmenter = highlight.ContextFragmenter(maxchars=max_chars, surround=80)
         formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        return highlight.highlight(text, terms, highlight_analyzer(), fragmenter, formatter, top=2)
+        return highlight.highlight(text, terms, self._highlight, fragmenter, formatter, top=2)
 
     def matching_terms(self, text: str, terms: list[str]) -> set[str]:
         wanted = set(terms)
-        return {t.text for t in highlight_analyzer()(text) if t.text in wanted}
+        return {t.text for t in self._highlight(text) if t.text in wanted}
 
     # -- writing ----------------------------------------------------------------------------
     @contextmanager
@@ -265,7 +348,7 @@ class WhooshBackend:
 
     def rebuild(self, documents: Iterable[ThreadDocument], progress: Callable[[int], None] | None = None) -> int:
         """Replace the whole index's content under the writer lock; returns the document count."""
-        w = self._index().writer(timeout=self.writer_timeout, limitmb=256)
+        w = self._index().writer(timeout=self.writer_timeout, limitmb=2048)
         count = 0
         try:
             for doc in documents:
@@ -282,6 +365,17 @@ class WhooshBackend:
     def indexed_versions(self) -> dict[int, str]:
         with self._index().searcher() as searcher:
             return {int(f["thread_id"]): f["version"] for f in searcher.reader().all_stored_fields()}
+
+
+def _frequency(reader, clause) -> int:
+    """How many documents hold a clause's word (for a quoted phrase, its rarest word)."""
+    total = 0
+    for sub in clause.subqueries:
+        if isinstance(sub, query.Phrase):
+            total += min((reader.doc_frequency(sub.fieldname, word) for word in sub.words), default=0)
+        else:
+            total += reader.doc_frequency(sub.fieldname, sub.text)
+    return total
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:

@@ -5,6 +5,7 @@ from app.auth import bp
 from app.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from app.db import get_session
 from app.extensions import limiter, login_limit, register_limit
+from app.searching import visitor
 from app.security import safe_next_url
 from app.web import ActionForm, save
 from community import accounts
@@ -12,7 +13,9 @@ from community import accounts
 
 def _sign_in(user, remember: bool) -> None:
     # A fresh session at sign-in, so a session id planted before it is worthless.
+    kept = visitor.carry_over()  # only the anonymous deflection key and search time
     session.clear()
+    visitor.restore(kept)
     login_user(user, remember=remember)
 
 

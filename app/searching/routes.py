@@ -3,9 +3,9 @@ from datetime import date
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from app.db import get_session
-from app.searching import backend, bp
-from app.web import page_arg
-from community import categories, threads
+from app.searching import backend, bp, visitor
+from app.web import page_arg, viewer
+from community import categories, permissions, search_log, threads
 from search.backend import SORTS, STATUSES, SearchRequest
 from search.service import run_search, similar_threads
 
@@ -52,12 +52,19 @@ def results():
     search_request = search_request_from_args(problems)
     db = get_session()
     page = run_search(db, backend(), search_request)
+    query_id = None
+    if search_request.text.strip():
+        visitor.note_search()
+        if search_request.page == 1 and not permissions.is_staff(viewer()):
+            logged = search_log.log_query(db, search_request.text, page.total)
+            db.commit()
+            query_id = logged.id if logged else None
     return render_template(
         "search/results.html",
         page=page,
         problems=problems,
         categories=categories.list_categories(db),
-        query_id=None,
+        query_id=query_id,
     )
 
 
@@ -66,6 +73,8 @@ def similar():
     """Threads that look like the question being typed, as JSON for the ask page's script."""
     title = request.args.get("title", "")[:300]
     items = similar_threads(get_session(), backend(), title) if len(title.strip()) >= 8 else []
+    if items:
+        visitor.note_search()
     return jsonify(
         [
             {
@@ -83,8 +92,12 @@ def similar():
 
 @bp.route("/search/open/<int:post_id>")
 def open_result(post_id: int):
-    """Follow a search result to its best-matching post."""
-    post = threads.get_post(get_session(), post_id, None)
+    """Follow a search result to its best-matching post, noting the click when q and pos make sense."""
+    db = get_session()
+    post = threads.get_post(db, post_id, None)
     if post is None:
         abort(404)
+    query_id, position = _int_arg("q"), _int_arg("pos")
+    if query_id and position and search_log.log_click(db, query_id, post.thread_id, position):
+        db.commit()
     return redirect(url_for("threads.post_link", post_id=post.id))

@@ -22,33 +22,38 @@ def w3c_datetime(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def _add(parent: ET.Element, ns: str, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ns}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
         element.text = xml_text(text)
     return element
 
 
-def _serialize(root: ET.Element, ns: str) -> bytes:
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=ns)
+def _root(tag: str, ns: str) -> ET.Element:
+    # Plain names under an xmlns attribute: ElementTree's own default_namespace rejects unprefixed attributes.
+    return ET.Element(tag, xmlns=ns)
+
+
+def _serialize(root: ET.Element) -> bytes:
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def urlset(urls: Iterable[tuple[str, datetime | None]]) -> bytes:
     """A sitemaps.org <urlset>: (absolute URL, last modified or None) pairs."""
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    root = _root("urlset", SITEMAP_NS)
     for loc, lastmod in urls:
-        url = _add(root, SITEMAP_NS, "url")
-        _add(url, SITEMAP_NS, "loc", loc)
+        url = _add(root, "url")
+        _add(url, "loc", loc)
         if lastmod is not None:
-            _add(url, SITEMAP_NS, "lastmod", w3c_datetime(lastmod))
-    return _serialize(root, SITEMAP_NS)
+            _add(url, "lastmod", w3c_datetime(lastmod))
+    return _serialize(root)
 
 
 def sitemap_index(locations: Iterable[str]) -> bytes:
-    root = ET.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+    root = _root("sitemapindex", SITEMAP_NS)
     for loc in locations:
-        _add(_add(root, SITEMAP_NS, "sitemap"), SITEMAP_NS, "loc", loc)
-    return _serialize(root, SITEMAP_NS)
+        _add(_add(root, "sitemap"), "loc", loc)
+    return _serialize(root)
 
 
 @dataclass(frozen=True)
@@ -69,22 +74,22 @@ def atom_feed(
     *, feed_id: str, title: str, self_url: str, page_url: str, updated: datetime, entries: list[AtomEntry]
 ) -> bytes:
     """An RFC 4287 feed; every entry has its own author, so the feed needs none."""
-    root = ET.Element(f"{{{ATOM_NS}}}feed")
-    _add(root, ATOM_NS, "id", feed_id)
-    _add(root, ATOM_NS, "title", title)
-    _add(root, ATOM_NS, "updated", w3c_datetime(updated))
-    _add(root, ATOM_NS, "link", rel="self", type="application/atom+xml", href=self_url)
-    _add(root, ATOM_NS, "link", rel="alternate", type="text/html", href=page_url)
+    root = _root("feed", ATOM_NS)
+    _add(root, "id", feed_id)
+    _add(root, "title", title)
+    _add(root, "updated", w3c_datetime(updated))
+    _add(root, "link", rel="self", type="application/atom+xml", href=self_url)
+    _add(root, "link", rel="alternate", type="text/html", href=page_url)
     for item in entries:
-        entry = _add(root, ATOM_NS, "entry")
-        _add(entry, ATOM_NS, "id", item.id)
-        _add(entry, ATOM_NS, "title", item.title, type="text")
-        _add(entry, ATOM_NS, "link", rel="alternate", type="text/html", href=item.url)
-        _add(entry, ATOM_NS, "published", w3c_datetime(item.published))
-        _add(entry, ATOM_NS, "updated", w3c_datetime(item.updated))
-        author = _add(entry, ATOM_NS, "author")
-        _add(author, ATOM_NS, "name", item.author_name)
-        _add(author, ATOM_NS, "uri", item.author_url)
-        _add(entry, ATOM_NS, "category", term=item.category_term, label=item.category_label)
-        _add(entry, ATOM_NS, "summary", item.summary, type="text")
-    return _serialize(root, ATOM_NS)
+        entry = _add(root, "entry")
+        _add(entry, "id", item.id)
+        _add(entry, "title", item.title, type="text")
+        _add(entry, "link", rel="alternate", type="text/html", href=item.url)
+        _add(entry, "published", w3c_datetime(item.published))
+        _add(entry, "updated", w3c_datetime(item.updated))
+        author = _add(entry, "author")
+        _add(author, "name", item.author_name)
+        _add(author, "uri", item.author_url)
+        _add(entry, "category", term=item.category_term, label=item.category_label)
+        _add(entry, "summary", item.summary, type="text")
+    return _serialize(root)

@@ -5,9 +5,10 @@ from flask_login import login_required
 
 from app.db import get_session
 from app.extensions import account_or_ip, limiter, write_limit
+from app.searching import backend as search_backend
+from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm, AskForm, EditAnswerForm, EditQuestionForm
-from app.searching import backend as search_backend
 from app.web import ActionForm, save, viewer
 from community import accepting, categories, permissions, reading, threads, voting
 from community.errors import NotFound
@@ -64,10 +65,13 @@ def ask():
             ),
         )
         if ok:
+            visitor.question_asked(db)
             flash("Your question is posted. You will find it on your profile under Following.", "success")
             return redirect(_thread_url(created))
     status = 400 if form.errors or form.form_errors else 200
     review = request.method == "POST" and not form.errors and not form.form_errors and similar
+    if similar:
+        visitor.note_search()
     return render_template(
         "threads/ask.html", form=form, similar=similar, review=review, reviewed_title=title
     ), status

@@ -4,6 +4,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from markupsafe import Markup
 
 from app.db import get_session
+from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm
 from app.web import ActionForm, page_arg, viewer
@@ -82,6 +83,7 @@ def thread(thread_id: int, slug: str | None = None):
         per_page=current_app.config["ANSWERS_PER_PAGE"],
         outscored_margin=current_app.config["OUTSCORED_MARGIN"],
     )
+    visitor.thread_opened(db, view.thread)
     return render_template(
         "threads/thread.html",
         view=view,

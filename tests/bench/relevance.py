@@ -38,3 +38,41 @@ def evaluate(backend: SearchBackend, dump_dir: Path, thread_of: dict[int, int], 
             found5 += rank <= 5
     n = len(cases) or 1
     return {"mrr10": round(reciprocal / n, 4), "recall5": round(found5 / n, 4), "queries": len(cases)}
+
+
+def evaluate_plain_whoosh(session_factory, dump_dir: Path, thread_of: dict[int, int], words: int) -> dict[str, float]:
+    """The same check for plain Whoosh: BM25F over title, body and answers, default query parser."""
+    import tempfile
+
+    from whoosh import fields, index, scoring
+    from whoosh.analysis import StemmingAnalyzer
+    from whoosh.qparser import MultifieldParser
+
+    from search.documents import iter_documents
+
+    schema = fields.Schema(
+        id=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=StemmingAnalyzer()),
+        body=fields.TEXT(analyzer=StemmingAnalyzer()),
+        answers=fields.TEXT(analyzer=StemmingAnalyzer()),
+    )
+    ix = index.create_in(tempfile.mkdtemp(prefix="hearth-plain-"), schema)
+    writer = ix.writer()
+    with session_factory() as session:
+        for doc in iter_documents(session):
+            writer.add_document(
+                id=str(doc.thread_id), title=doc.title, body=doc.question, answers=f"{doc.answers}\n{doc.accepted}"
+            )
+    writer.commit()
+    parser = MultifieldParser(["title", "body", "answers"], schema)
+    reciprocal, found5, cases = 0.0, 0, queries(dump_dir, words)
+    with ix.searcher(weighting=scoring.BM25F()) as searcher:
+        for text, question_id in cases:
+            ids = [int(hit["id"]) for hit in searcher.search(parser.parse(text), limit=10)]
+            target = thread_of[question_id]
+            if target in ids:
+                rank = ids.index(target) + 1
+                reciprocal += 1 / rank
+                found5 += rank <= 5
+    n = len(cases) or 1
+    return {"mrr10": round(reciprocal / n, 4), "recall5": round(found5 / n, 4), "queries": len(cases)}

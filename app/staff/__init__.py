@@ -1,0 +1,7 @@
+"""Staff pages: search analytics and measured deflection."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from app.staff import routes  # noqa: E402,F401 - registers the views

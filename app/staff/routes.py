@@ -1,0 +1,101 @@
+"""Staff reports over a chosen period: search content gaps and questions avoided."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import abort, render_template, request
+from flask_login import login_required
+
+from app.db import get_session
+from app.staff import bp
+from app.web import viewer
+from community import deflection, permissions, search_log
+from community.db import utcnow
+
+PRESETS = (7, 30, 90)
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+EARLIEST = date(2000, 1, 1)  # dates in the URL are kept between this and today
+
+
+@dataclass
+class Period:
+    first: date
+    last: date  # inclusive
+    days: int | None  # the preset chosen, or None for explicit dates
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.first, time.min, UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time.min, UTC)
+
+    @property
+    def args(self) -> dict[str, str | int]:
+        """URL arguments that choose this period again."""
+        if self.days:
+            return {"days": self.days}
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def _date_arg(name: str, problems: list[str]) -> date | None:
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"“{value}” is not a date (use YYYY-MM-DD); it was left out.")
+        return None
+
+
+def period_from_args(problems: list[str]) -> Period:
+    """Last 7, 30 or 90 days (UTC, today included), or ?from=&to= dates, both included."""
+    today = utcnow().date()
+    first, last = _date_arg("from", problems), _date_arg("to", problems)
+    if first is None and last is None:
+        days = request.args.get("days", type=int)
+        days = days if days in PRESETS else DEFAULT_DAYS
+        return Period(today - timedelta(days=days - 1), today, days)
+    last = min(max(last or today, EARLIEST), today)
+    first = min(max(first or last - timedelta(days=DEFAULT_DAYS - 1), EARLIEST), today)
+    if first > last:
+        first, last = last, first
+    if (last - first).days >= MAX_DAYS:
+        first = last - timedelta(days=MAX_DAYS - 1)
+        problems.append(f"A period is at most {MAX_DAYS} days: it starts on {first.isoformat()}.")
+    return Period(first, last, None)
+
+
+@bp.before_request
+@login_required
+def require_staff():
+    if not permissions.is_staff(viewer()):
+        abort(403)
+
+
+@bp.route("/search")
+def search_report():
+    problems: list[str] = []
+    period = period_from_args(problems)
+    found = search_log.report(get_session(), period.since, period.until, actor=viewer())
+    return render_template(
+        "staff/search.html", report=found, period=period, problems=problems, presets=PRESETS
+    )
+
+
+@bp.route("/deflection")
+def deflection_report():
+    problems: list[str] = []
+    period = period_from_args(problems)
+    found = deflection.report(get_session(), period.since, period.until, actor=viewer())
+    return render_template(
+        "staff/deflection.html",
+        report=found,
+        period=period,
+        problems=problems,
+        presets=PRESETS,
+        window=deflection.WINDOW,
+    )

@@ -1,0 +1,217 @@
+"""Several processes writing and indexing at once lose nothing; and the `flask search` commands."""
+
+import multiprocessing
+import re
+import time
+import traceback
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from community import threads
+from community.db import make_engine, make_session_factory
+from community.models import Post, SearchOutbox, Thread, User
+from search import indexer
+from search.backend import SearchRequest
+from search.documents import ThreadDocument, all_public_thread_ids, build_documents
+from search.whoosh_backend import WhooshBackend
+from tests.factories import make_category, make_thread, make_user
+
+WRITERS = 4
+ANSWERS_EACH = 10
+JOIN_TIMEOUT = 60  # seconds for all writers together; they normally need a few
+
+
+def unique_word(writer: int, n: int) -> str:
+    """A word no other answer has (it ends in a digit, so stemming leaves it whole)."""
+    return f"zqw{writer}n{n}"
+
+
+def write_answers(database_url, index_dir, writer, user_id, thread_ids, start, errors_dir) -> None:
+    """One "web worker": its own engine, its own backend on the shared index directory, and a
+    drain after every commit."""
+    try:
+        engine = make_engine(database_url)
+        factory = make_session_factory(engine)
+        backend = WhooshBackend(index_dir)
+        start.wait(timeout=JOIN_TIMEOUT)
+        for n in range(ANSWERS_EACH):
+            thread_id = thread_ids[(writer + n) % len(thread_ids)]
+            with factory() as session:
+                threads.answer(
+                    session, session.get(User, user_id), session.get(Thread, thread_id),
+                    body=f"Answer {n} from writer {writer} mentions {unique_word(writer, n)} here.",
+                )
+                session.commit()
+            indexer.drain(factory, backend)
+            # Once drain returns, this change is in the index, whoever applied it, and no other
+            # drainer can have overwritten it with an older state of the thread.
+            seen = backend.search(SearchRequest(text=unique_word(writer, n))).thread_ids
+            assert seen == [thread_id], f"{unique_word(writer, n)} not searchable after drain: {seen}"
+        backend.close()
+        engine.dispose()
+    except BaseException:
+        Path(errors_dir, f"writer-{writer}.txt").write_text(traceback.format_exc())
+        raise
+
+
+def _db_versions(session) -> dict[int, str]:
+    session.expire_all()
+    documents, _ = build_documents(session, all_public_thread_ids(session))
+    return {d.thread_id: d.version for d in documents}
+
+
+def test_processes_writing_and_indexing_at_once_lose_nothing(db, database_url, tmp_path):
+    category = make_category(db)
+    targets = [make_thread(db, category=category, title=f"Shared thread number {n} about heating") for n in range(2)]
+    writers = [make_user(db) for _ in range(WRITERS)]
+    db.commit()
+    factory = make_session_factory(db.get_bind())
+    index_dir = tmp_path / "index"
+    backend = WhooshBackend(index_dir)
+    assert indexer.drain(factory, backend) == 2
+    errors_dir = tmp_path / "errors"
+    errors_dir.mkdir()
+
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    processes = [
+        ctx.Process(
+            target=write_answers,
+            args=(database_url, str(index_dir), n, writers[n].id, [t.id for t in targets], start, str(errors_dir)),
+            daemon=True,
+        )
+        for n in range(WRITERS)
+    ]
+    for process in processes:
+        process.start()
+    start.set()
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    for process in processes:
+        process.join(timeout=max(0.1, deadline - time.monotonic()))
+    stuck = [p for p in processes if p.is_alive()]
+    for process in stuck:
+        process.kill()
+        process.join(5)
+    errors = "\n".join(path.read_text() for path in sorted(errors_dir.iterdir()))
+    assert not stuck, f"{len(stuck)} writers did not finish in {JOIN_TIMEOUT} s\n{errors}"
+    assert [p.exitcode for p in processes] == [0] * WRITERS, errors
+    assert errors == ""
+
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Post).where(Post.is_question.is_(False))) == WRITERS * ANSWERS_EACH
+    assert indexer.pending(db) == 0
+    backend.close()
+    fresh = WhooshBackend(index_dir)
+    for writer in range(WRITERS):
+        for n in range(ANSWERS_EACH):
+            expected = targets[(writer + n) % len(targets)].id
+            assert fresh.search(SearchRequest(text=unique_word(writer, n))).thread_ids == [expected]
+    # Not just every word: every thread's entry is its latest state.
+    assert fresh.indexed_versions() == _db_versions(db)
+    fresh.close()
+
+
+# --- the `flask search` commands -----------------------------------------------------------
+
+
+def _search(app, words: str) -> list[int]:
+    return app.extensions["hearth.search"].search(SearchRequest(text=words)).thread_ids
+
+
+def _invoke(app, *args):
+    """Run `flask search ...`; the `flask` command pushes an app context, as done here."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["search", *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.output
+
+
+def _three_threads(db):
+    """Made with the test's own session, which the app's sync indexer does not follow: they wait
+    in the outbox, as after a crash or a bulk import."""
+    author, category = make_user(db), make_category(db)
+    made = [
+        make_thread(db, author=author, category=category, title=f"Boiler question {word} explained")
+        for word in ("alpha", "bravo", "charlie")
+    ]
+    gone = make_thread(db, author=author, category=category, title="Boiler question delta explained")
+    threads.delete_post(db, author, threads.question_of(db, gone))
+    db.commit()
+    return made, gone
+
+
+def test_reindex_rebuilds_from_the_database_and_reports_progress(app, db):
+    made, gone = _three_threads(db)
+    backend = app.extensions["hearth.search"]
+    with backend.writer() as writer:  # an entry the database no longer has
+        writer.update(ThreadDocument(424242, "Stale kettle thread", "", "", "", [], 1, False, False, False,
+                                     made[0].created_at, made[0].created_at, 0))
+    assert _search(app, "boiler") == []
+
+    output = _invoke(app, "reindex")
+
+    assert "Indexing threads" in output
+    assert re.search(r"Indexed 3 threads in \d+\.\d s\.", output), output
+    assert sorted(_search(app, "boiler")) == sorted(t.id for t in made)
+    assert _search(app, "delta") == [] and _search(app, "kettle") == []
+    db.expire_all()
+    assert indexer.pending(db) == 0
+
+
+def test_reconcile_reports_what_it_fixed(app, db):
+    made, _ = _three_threads(db)
+    factory, backend = app.extensions["hearth.sessionmaker"], app.extensions["hearth.search"]
+    indexer.drain(factory, backend)
+    first, second, _third = made
+    with backend.writer() as writer:
+        writer.remove(first.id)
+        writer.update(ThreadDocument(second.id, "Wrong title", "", "", "", [], 1, False, False, False,
+                                     second.created_at, second.created_at, 0))
+        writer.update(ThreadDocument(424242, "Stale kettle thread", "", "", "", [], 1, False, False, False,
+                                     second.created_at, second.created_at, 0))
+
+    output = _invoke(app, "reconcile")
+
+    assert "Fixed 3 threads: 1 missing, 1 out of date, 1 that should not be searchable." in output
+    assert sorted(_search(app, "boiler")) == sorted(t.id for t in made)
+    assert _search(app, "kettle") == [] and _search(app, "wrong") == []
+    assert "Fixed 0 threads" in _invoke(app, "reconcile")
+
+
+def test_reconcile_applies_the_outbox_first(app, db):
+    made, _ = _three_threads(db)
+    output = _invoke(app, "reconcile")
+    assert "Fixed 0 threads" in output
+    assert sorted(_search(app, "boiler")) == sorted(t.id for t in made)
+
+
+def test_worker_once_drains_the_outbox_and_exits(app, db):
+    made, gone = _three_threads(db)
+    assert indexer.pending(db) == 5  # three questions, one more, and its deletion
+
+    output = _invoke(app, "worker", "--once")
+
+    assert "Search worker started" in output
+    assert "Indexed 4 threads." in output
+    assert sorted(_search(app, "boiler")) == sorted(t.id for t in made)
+    db.expire_all()
+    assert indexer.pending(db) == 0
+    assert "Indexed" not in _invoke(app, "worker", "--once")
+
+
+def test_worker_once_leaves_rows_when_another_indexer_holds_the_writer(app, db):
+    made, _ = _three_threads(db)
+    backend = app.extensions["hearth.search"]
+    other = WhooshBackend(backend.index_dir, writer_timeout=0.1)
+    backend.writer_timeout = 0.2
+    with other.writer():
+        output = _invoke(app, "worker", "--once")
+    assert "Indexed" not in output
+    db.expire_all()
+    assert indexer.pending(db) == 5
+    backend.writer_timeout = 30.0
+    assert "Indexed 4 threads." in _invoke(app, "worker", "--once")
+    db.execute(delete(SearchOutbox))
+    db.commit()
+    other.close()
