@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from community.db import get_by_id
 from community.errors import NotFound, ValidationError
 from community.models import Role, User
+from community.text import strip_controls
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
 MIN_PASSWORD = 8
@@ -128,8 +129,8 @@ def set_role(session: Session, user: User, role: Role) -> None:
 def update_profile(
     session: Session, user: User, *, display_name: str, bio: str, location: str, website: str
 ) -> None:
-    display_name, bio = display_name.strip(), bio.strip()
-    location, website = location.strip(), website.strip()
+    display_name, bio = strip_controls(display_name).strip(), strip_controls(bio).strip()
+    location, website = strip_controls(location).strip(), strip_controls(website).strip()
     errors: dict[str, str] = {}
     if len(display_name) > 60:
         errors["display_name"] = "Use at most 60 characters."

@@ -9,6 +9,7 @@ from community import permissions
 from community.db import get_by_id
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.models import Category, Thread, User
+from community.text import strip_controls
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 
@@ -61,7 +62,7 @@ def create_category(
 ) -> Category:
     if actor is not None and not permissions.can_manage_categories(actor):
         raise PermissionDenied("Only admins manage categories.")
-    name, slug, description = name.strip(), slug.strip().lower(), description.strip()
+    name, slug, description = strip_controls(name).strip(), slug.strip().lower(), strip_controls(description).strip()
     _validate(session, name, slug, description, None)
     category = Category(name=name, slug=slug, description=description, position=position)
     session.add(category)
@@ -74,7 +75,7 @@ def update_category(
 ) -> None:
     if not permissions.can_manage_categories(actor):
         raise PermissionDenied("Only admins manage categories.")
-    name, slug, description = name.strip(), slug.strip().lower(), description.strip()
+    name, slug, description = strip_controls(name).strip(), slug.strip().lower(), strip_controls(description).strip()
     _validate(session, name, slug, description, category.id)
     category.name, category.slug, category.description, category.position = name, slug, description, position
     session.flush()

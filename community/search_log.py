@@ -10,6 +10,7 @@ from community import permissions
 from community.db import get_by_id
 from community.errors import PermissionDenied
 from community.models import SearchClick, SearchQuery, Thread, User
+from community.text import strip_controls
 
 MAX_QUERY = 200
 MAX_POSITION = 10_000
@@ -17,7 +18,7 @@ MAX_POSITION = 10_000
 
 def normalize(text: str) -> str:
     """The form a query is counted under: trimmed, single-spaced, lower case, at most 200 characters."""
-    return " ".join((text or "").split()).lower()[:MAX_QUERY].rstrip()
+    return " ".join(strip_controls(text).split()).lower()[:MAX_QUERY].rstrip()
 
 
 def log_query(session: Session, text: str, results: int, source: str = "search") -> SearchQuery | None:

@@ -15,7 +15,7 @@ def slugify(text: str, max_length: int = 80) -> str:
 
 def parse_tags(raw: str | list[str]) -> list[str]:
     """Split a comma- or space-separated tag list into unique lower-case names, in order."""
-    parts = raw if isinstance(raw, list) else re.split(r"[,\s]+", raw)
+    parts = raw if isinstance(raw, list) else re.split(r"[,\s]+", strip_controls(raw))
     tags: list[str] = []
     for part in parts:
         name = part.strip().lower().lstrip("#")
@@ -34,3 +34,11 @@ def tag_errors(tags: list[str]) -> str | None:
             "and start with a letter or digit."
         )
     return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """Drop control characters (NUL above all: PostgreSQL cannot store it); keep tabs and newlines."""
+    return _CONTROL.sub("", text or "")

@@ -11,7 +11,7 @@ from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.markdown import render_markdown
 from community.models import Category, Follow, Post, PostRevision, SearchOutbox, Tag, Thread, User
-from community.text import parse_tags, slugify, tag_errors
+from community.text import parse_tags, slugify, strip_controls, tag_errors
 
 MAX_TITLE = 200
 MIN_TITLE = 10
@@ -106,7 +106,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
     """Start a thread with its question; the asker follows it."""
     if not permissions.can_ask(author):
         raise PermissionDenied("Sign in to ask a question.")
-    title = " ".join(title.split())
+    title, body = " ".join(strip_controls(title).split()), strip_controls(body)
     category, tag_names = _validate_question(session, title, body, category_id, tags)
     now = utcnow()
     thread = Thread(
@@ -147,6 +147,7 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
         if thread.is_locked:
             raise PermissionDenied("This thread is locked: it takes no new answers.")
         raise PermissionDenied("Sign in to answer.")
+    body = strip_controls(body)
     if error := _body_error(body):
         raise ValidationError({"body": error})
     now = utcnow()
@@ -179,8 +180,9 @@ def edit_post(
     thread = session.get(Thread, post.thread_id)
     if not permissions.can_edit(editor, post, thread):
         raise PermissionDenied("You cannot edit this post.")
+    body = strip_controls(body)
     if post.is_question:
-        title = " ".join((title or "").split())
+        title = " ".join(strip_controls(title).split())
         if tags is None:
             tags = [t.name for t in thread.tags]
         category, tag_names = _validate_question(

@@ -545,6 +545,6 @@ def test_control_characters_in_member_text_do_not_break_the_xml(client, db):
 
     _, [entry] = _feed(client, "/feeds/latest.atom")
 
-    assert entry["title"] == "Odd  character in this title"
+    assert entry["title"] == "Odd character in this title"
     assert entry["summary"] == "Body with inside it."
     assert _url(thread) in _locs(client)

@@ -523,3 +523,18 @@ def test_visitors_and_members_cannot_follow_a_deleted_thread(db):
         threads.follow(db, make_user(db), thread)
     threads.follow(db, make_user(db, role=Role.STAFF), thread)
     assert count_rows(db, Follow) == 2
+
+
+def test_control_characters_are_dropped_so_every_database_can_store_the_post(db):
+    from tests.factories import make_category, make_user
+
+    author, category = make_user(db), make_category(db)
+    thread = threads.ask(
+        db, author, title="Null\x00 byte in the title", body="Body with \x00 a NUL\x07 and a\ttab.",
+        category_id=category.id, tags="wifi\x00",
+    )
+    db.commit()
+    post = threads.question_of(db, thread)
+    assert thread.title == "Null byte in the title"
+    assert post.body_md == "Body with  a NUL and a\ttab."
+    assert [t.name for t in thread.tags] == ["wifi"]
