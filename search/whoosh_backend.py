@@ -12,40 +12,45 @@ from pathlib import Path
 from whoosh import fields, highlight, index, query, scoring, writing
 from whoosh.searching import Searcher
 
-from search.analysis import clean_query, highlight_analyzer, plain_analyzer, split_phrases, stemming_analyzer
+from search.analysis import (
+    clean_query,
+    highlight_analyzer,
+    plain_analyzer,
+    split_phrases,
+    stemming_analyzer,
+    weighted,
+    weighted_analyzer,
+)
 from search.backend import BackendResult, SearchRequest
 from search.documents import ThreadDocument
 
-# Title weighs most, then accepted and staff answers, then the question, then other answers.
-TEXT_FIELDS = ("title", "question", "accepted", "answers", "tagtext")
-SIMILAR_FIELDS = ("title", "tagtext")
+SIMILAR_FIELDS = ("title",)
 # A look-alike must score at least this share of the best one to be shown.
 SIMILAR_SCORE_FLOOR = 0.45
 SIMILAR_MAX_WORDS = 6
+SIMILAR_COMMON_SHARE = 0.03
 SIMILAR_POOL = 30
 
 
-# Title above the question; accepted and staff answers above other answers. Tuned on real Q&A
-# text (tests/bench/relevance.py): each solved question searched with words of its own body.
-FIELD_BOOSTS = {"title": 2.6, "question": 2.4, "accepted": 1.2, "answers": 0.3, "tagtext": 1.0}
-
-
-PHRASE_FIELDS = ("title", "question")
+# Weights of a thread's parts in the one field that is searched: title above the question,
+# accepted and staff answers above other answers. Tuned on real Q&A text
+# (tests/bench/relevance.py: each solved question searched with words of its own body).
+# Listed from heaviest down: when repeats are capped, the heaviest occurrences are the ones kept.
+WEIGHTS = {"title": 2.6, "question": 2.4, "accepted": 1.2, "tags": 1.0, "answers": 0.3}
 # How many threads a relaxed search (not every word matched) considers before paging.
 RELAXED_POOL = 100
 
 
 def make_schema() -> fields.Schema:
     stem = stemming_analyzer()
-    # Phrases are matched in the title and question only: positions cost indexing time.
-    text = {
-        name: fields.TEXT(analyzer=stem, field_boost=boost, phrase=name in PHRASE_FIELDS, stored=name == "title")
-        for name, boost in FIELD_BOOSTS.items()
-    }
     return fields.Schema(
         thread_id=fields.ID(stored=True, unique=True),
         version=fields.STORED(),
-        **text,
+        # Everything public in one weighted field; no positions there (they cost indexing time).
+        text=fields.TEXT(analyzer=weighted_analyzer(), phrase=False),
+        # Quoted phrases are matched in the title and question, which keep word positions.
+        phrases=fields.TEXT(analyzer=stem),
+        title=fields.TEXT(analyzer=stem, phrase=False, stored=True),
         spell=fields.TEXT(analyzer=plain_analyzer(), spelling=True),
         tags=fields.KEYWORD(commas=True, lowercase=True),
         category=fields.ID(),
@@ -61,11 +66,17 @@ def _fields_of(doc: ThreadDocument) -> dict:
     return {
         "thread_id": str(doc.thread_id),
         "version": doc.version,
+        "text": weighted(
+            [
+                (WEIGHTS["title"], doc.title),
+                (WEIGHTS["question"], doc.question),
+                (WEIGHTS["accepted"], doc.accepted),
+                (WEIGHTS["tags"], " ".join(doc.tags)),
+                (WEIGHTS["answers"], doc.answers),
+            ]
+        ),
+        "phrases": f"{doc.title}\n{doc.question}",
         "title": doc.title,
-        "question": doc.question,
-        "accepted": doc.accepted,
-        "answers": doc.answers,
-        "tagtext": " ".join(doc.tags),
         "spell": f"{doc.title}\n{doc.question}",
         "tags": ",".join(doc.tags),
         "category": str(doc.category_id),
@@ -149,7 +160,7 @@ class WhooshBackend:
     def _stems(self, text: str) -> list[str]:
         return list(dict.fromkeys(t.text for t in self._stem(text)))
 
-    def _text_query(self, text: str, field_names=TEXT_FIELDS, minmatch: int = 0):
+    def _text_query(self, text: str, minmatch: int = 0):
         """Every word is looked up in the public text fields only; nothing typed is parsed as syntax."""
         phrases, rest = split_phrases(clean_query(text))
         clauses, terms = [], []
@@ -160,9 +171,9 @@ class WhooshBackend:
                 by_position[token.pos] = token.text  # a compound's joined form, found with either spelling
             stems = [by_position[pos] for pos in sorted(by_position)]
             if len(stems) > 1:
-                clauses.append(query.Or([query.Phrase(f, stems) for f in field_names if f in PHRASE_FIELDS]))
+                clauses.append(query.Phrase("phrases", stems))
             elif stems:
-                clauses.append(query.Or([query.Term(f, stems[0]) for f in field_names]))
+                clauses.append(query.Or([query.Term("text", stems[0])]))
         # One clause per word; a compound's two spellings share a position and so one clause,
         # which either spelling satisfies (threads with every word must not need both).
         forms_at: dict[int, list[str]] = {}
@@ -170,7 +181,7 @@ class WhooshBackend:
             forms_at.setdefault(token.pos, []).append(token.text)
         for forms in dict.fromkeys(tuple(dict.fromkeys(forms)) for forms in forms_at.values()):
             terms += forms
-            clauses.append(query.Or([query.Term(f, stem) for stem in forms for f in field_names]))
+            clauses.append(query.Or([query.Term("text", stem) for stem in forms]))
         if not clauses:
             return None, []
         return query.Or(clauses, minmatch=min(minmatch, len(clauses))), list(dict.fromkeys(terms))
@@ -277,9 +288,11 @@ class WhooshBackend:
         typed = self._stems(clean_query(title))
         # A look-alike shares at least two of the typed words (or the only one typed).
         needed = min(len(typed), max(2, round(min(len(typed), SIMILAR_MAX_WORDS) * 0.4)))
-        stems = [s for s in typed if reader.doc_frequency("title", s)]
-        # The rarest words say most about the problem, and a short query stays fast.
-        stems = sorted(stems, key=lambda s: reader.doc_frequency("title", s))[:SIMILAR_MAX_WORDS]
+        frequency = {s: reader.doc_frequency("title", s) for s in typed}
+        # The rarest words say most about the problem; words in most titles say nothing and
+        # would make the lookup read long posting lists.
+        common = max(50, reader.doc_count() * SIMILAR_COMMON_SHARE)
+        stems = sorted((s for s in typed if 0 < frequency[s] <= common), key=frequency.get)[:SIMILAR_MAX_WORDS]
         if not stems or len(stems) < needed:
             return BackendResult(thread_ids=[], total=0, terms=stems)
         text_query = query.Or([query.Term(f, s) for s in stems for f in SIMILAR_FIELDS])
@@ -306,7 +319,7 @@ class WhooshBackend:
         corrector = searcher.corrector("spell")
         replacements = {}
         for word in dict.fromkeys(words):
-            if any(reader.doc_frequency(f, stem) for stem in self._stems(word) for f in TEXT_FIELDS):
+            if any(reader.doc_frequency("text", stem) for stem in self._stems(word)):
                 continue  # the word (or another form of it) is found: nothing to correct
             maxdist = 1 if len(word) <= 5 else 2
             for candidate in corrector.suggest(word, limit=3, maxdist=maxdist):
