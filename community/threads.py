@@ -291,6 +291,7 @@ def set_locked(session: Session, actor: User, thread: Thread, locked: bool) -> N
     if not permissions.can_lock(actor):
         raise PermissionDenied("Only moderators lock threads.")
     thread.is_locked = locked
+    queue_reindex(session, thread.id)
     session.flush()
 
 

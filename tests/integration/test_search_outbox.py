@@ -203,8 +203,7 @@ def test_deleting_the_accepted_answer_unsolves_the_thread(app, engine, session, 
 
 def test_a_locked_thread_stays_searchable(app, engine, session, people, asked):
     threads.set_locked(session, people["mod"], asked, True)
-    session.commit()
-    assert committed_outbox(engine) == []
+    commit_and_check(app, engine, session, asked.id)
     assert found(app, "boiler pressure") == [asked.id]
     # Staff may still answer a locked thread, and that answer is found too.
     threads.answer(session, people["staff"], asked, body="We are replacing the unit next week.")
