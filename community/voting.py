@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from community import permissions
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User, Vote
+from community.threads import queue_reindex
 
 
 def _apply_score(session: Session, post: Post, delta: int) -> None:
@@ -18,6 +19,7 @@ def _apply_score(session: Session, post: Post, delta: int) -> None:
         session.execute(
             update(Thread).where(Thread.id == post.thread_id).values(score=Thread.score + delta)
         )
+        queue_reindex(session, post.thread_id)  # "most votes" sorting reads the indexed score
 
 
 def _current_vote(session: Session, voter: User, post: Post) -> Vote | None:

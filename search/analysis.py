@@ -85,7 +85,7 @@ class WeightedTokenizer(Tokenizer):
 def weighted_analyzer():
     """For the combined search field: weighted words, stemmed, repeats capped."""
     return (
-        WeightedTokenizer() | LowercaseFilter() | JoinCompounds() | StopFilter(minsize=1)
+        WeightedTokenizer() | LowercaseFilter() | StopFilter(minsize=1) | JoinCompounds()
         | StemFilter(lang="en", cachesize=50000) | CapRepeats(2)
     )
 

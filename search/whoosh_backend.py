@@ -1,7 +1,9 @@
 """The Whoosh backend: one document per thread on local disk, queries built without a parser."""
 
 import fcntl
+import os
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -9,8 +11,9 @@ from datetime import datetime, time
 from itertools import combinations
 from pathlib import Path
 
-from whoosh import fields, highlight, index, query, scoring, writing
+from whoosh import fields, highlight, index, query, scoring
 from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
 
 from search.analysis import (
     clean_query,
@@ -360,19 +363,38 @@ class WhooshBackend:
         w.commit()
 
     def rebuild(self, documents: Iterable[ThreadDocument], progress: Callable[[int], None] | None = None) -> int:
-        """Replace the whole index's content under the writer lock; returns the document count."""
-        w = self._index().writer(timeout=self.writer_timeout, limitmb=2048)
-        count = 0
+        """Build a fresh index with the current schema beside the live one, then swap it in.
+
+        The live index's writer lock is held throughout, so no other process commits to the
+        index being replaced (their outbox rows wait and are applied to the new one)."""
+        live_lock = self._index().lock("WRITELOCK")
+        if not try_for(live_lock.acquire, timeout=self.writer_timeout, delay=0.1):
+            raise index.LockError("The search index is busy; try again.")
+        fresh_dir = self.index_dir.with_name(self.index_dir.name + ".new")
+        old_dir = self.index_dir.with_name(self.index_dir.name + ".old")
         try:
-            for doc in documents:
-                w.add_document(**_fields_of(doc))
-                count += 1
-                if progress:
-                    progress(1)
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit(mergetype=writing.CLEAR)
+            shutil.rmtree(fresh_dir, ignore_errors=True)
+            fresh_dir.mkdir(parents=True)
+            w = index.create_in(str(fresh_dir), make_schema()).writer(limitmb=2048)
+            count = 0
+            try:
+                for doc in documents:
+                    w.add_document(**_fields_of(doc))
+                    count += 1
+                    if progress:
+                        progress(1)
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+            shutil.rmtree(old_dir, ignore_errors=True)
+            os.rename(self.index_dir, old_dir)
+            os.rename(fresh_dir, self.index_dir)
+        finally:
+            live_lock.release()
+        shutil.rmtree(old_dir, ignore_errors=True)
+        self.close()
+        self._ix = None
         return count
 
     def indexed_versions(self) -> dict[int, str]:
