@@ -40,6 +40,7 @@ SIMILAR_POOL = 30
 # (tests/bench/relevance.py: each solved question searched with words of its own body).
 # Listed from heaviest down: when repeats are capped, the heaviest occurrences are the ones kept.
 WEIGHTS = {"title": 2.6, "question": 2.4, "accepted": 1.2, "tags": 1.0, "answers": 0.3}
+REBUILD_PROCESSES = 2
 # How many threads a relaxed search (not every word matched) considers before paging.
 RELAXED_POOL = 100
 
@@ -375,7 +376,10 @@ class WhooshBackend:
         try:
             shutil.rmtree(fresh_dir, ignore_errors=True)
             fresh_dir.mkdir(parents=True)
-            w = index.create_in(str(fresh_dir), make_schema()).writer(limitmb=2048)
+            # Several processes analyze documents in parallel; each leaves one segment.
+            procs = min(REBUILD_PROCESSES, os.cpu_count() or 1)
+            fresh = index.create_in(str(fresh_dir), make_schema())
+            w = fresh.writer(limitmb=512, procs=procs, multisegment=True) if procs > 1 else fresh.writer(limitmb=2048)
             count = 0
             try:
                 for doc in documents:
