@@ -1,6 +1,7 @@
 """Helpers every blueprint uses to translate between HTTP and the community services."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import request
@@ -21,6 +22,18 @@ def viewer() -> User | None:
     if current_user.is_authenticated:
         return current_user._get_current_object()
     return None
+
+
+def date_arg(name: str, problems: list[str]) -> date | None:
+    """A YYYY-MM-DD date from the URL; a bad one is noted in `problems` and left out."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"“{value}” is not a date (use YYYY-MM-DD); it was left out.")
+        return None
 
 
 def page_arg() -> int:

@@ -1,26 +1,14 @@
-from datetime import date
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from app.db import get_session
 from app.searching import backend, bp, visitor
-from app.web import page_arg, viewer
+from app.web import date_arg, page_arg, viewer
 from community import categories, permissions, search_log, threads
 from search.backend import SORTS, STATUSES, SearchRequest
 from search.service import run_search, similar_threads
 
 MAX_PAGE = 100
-
-
-def _date_arg(name: str, problems: list[str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"“{value}” is not a date (use YYYY-MM-DD); that filter was left out.")
-        return None
 
 
 def _int_arg(name: str) -> int | None:
@@ -37,8 +25,8 @@ def search_request_from_args(problems: list[str]) -> SearchRequest:
         category_id=_int_arg("category"),
         tag=(request.args.get("tag") or "").strip().lower()[:30] or None,
         status=status if status in STATUSES else None,
-        since=_date_arg("since", problems),
-        until=_date_arg("until", problems),
+        since=date_arg("since", problems),
+        until=date_arg("until", problems),
         staff_answered=request.args.get("staff") == "1",
         sort=sort if sort in SORTS else "relevance",
         page=min(page_arg(), MAX_PAGE),

@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from app.db import get_session
 from app.staff import bp
-from app.web import viewer
+from app.web import date_arg, viewer
 from community import deflection, permissions, search_log
 from community.db import utcnow
 
@@ -40,21 +40,10 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
 
-def _date_arg(name: str, problems: list[str]) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        problems.append(f"“{value}” is not a date (use YYYY-MM-DD); it was left out.")
-        return None
-
-
 def period_from_args(problems: list[str]) -> Period:
     """Last 7, 30 or 90 days (UTC, today included), or ?from=&to= dates, both included."""
     today = utcnow().date()
-    first, last = _date_arg("from", problems), _date_arg("to", problems)
+    first, last = date_arg("from", problems), date_arg("to", problems)
     if first is None and last is None:
         days = request.args.get("days", type=int)
         days = days if days in PRESETS else DEFAULT_DAYS

@@ -2,11 +2,17 @@
 
 import random
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+from whoosh import fields, index, scoring
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.qparser import MultifieldParser
 
 from search.analysis import plain_analyzer
 from search.backend import SearchBackend, SearchRequest
-from search.documents import html_to_text
+from search.documents import html_to_text, iter_documents
 from tests.bench.stackexchange import read_posts
 
 
@@ -17,7 +23,9 @@ def queries(dump_dir: Path, words: int) -> list[tuple[str, int]]:
     for row in read_posts(dump_dir / "Posts.xml"):
         if row.get("PostTypeId") != "1" or not row.get("AcceptedAnswerId"):
             continue
-        vocabulary = list(dict.fromkeys(t.text for t in analyzer(html_to_text(row["Body"])) if len(t.text) >= 4))
+        vocabulary = list(
+            dict.fromkeys(t.text for t in analyzer(html_to_text(row["Body"])) if len(t.text) >= 4)
+        )
         vocabulary = [w for w in vocabulary if re.fullmatch(r"[a-z]+", w)]
         if len(vocabulary) < words:
             continue
@@ -26,30 +34,36 @@ def queries(dump_dir: Path, words: int) -> list[tuple[str, int]]:
     return out
 
 
-def evaluate(backend: SearchBackend, dump_dir: Path, thread_of: dict[int, int], words: int) -> dict[str, float]:
-    """MRR@10 and recall@5 of the asked question's thread."""
+def _score(rank: Callable[[str], list[int]], dump_dir: Path, thread_of: dict[int, int], words: int) -> dict:
+    """MRR@10 and recall@5 of the asked question's thread, for a function from query to thread ids."""
     reciprocal, found5, cases = 0.0, 0, queries(dump_dir, words)
     for text, question_id in cases:
-        ids = backend.search(SearchRequest(text=text, per_page=10)).thread_ids
+        ids = rank(text)[:10]
         target = thread_of[question_id]
         if target in ids:
-            rank = ids.index(target) + 1
-            reciprocal += 1 / rank
-            found5 += rank <= 5
+            position = ids.index(target) + 1
+            reciprocal += 1 / position
+            found5 += position <= 5
     n = len(cases) or 1
     return {"mrr10": round(reciprocal / n, 4), "recall5": round(found5 / n, 4), "queries": len(cases)}
 
 
-def evaluate_plain_whoosh(session_factory, dump_dir: Path, thread_of: dict[int, int], words: int) -> dict[str, float]:
+def evaluate(
+    backend: SearchBackend, dump_dir: Path, thread_of: dict[int, int], words: int
+) -> dict[str, float]:
+    """Hearth's ranking."""
+    return _score(
+        lambda text: backend.search(SearchRequest(text=text, per_page=10)).thread_ids,
+        dump_dir,
+        thread_of,
+        words,
+    )
+
+
+def evaluate_plain_whoosh(
+    session_factory, dump_dir: Path, thread_of: dict[int, int], words: int
+) -> dict[str, float]:
     """The same check for plain Whoosh: BM25F over title, body and answers, default query parser."""
-    import tempfile
-
-    from whoosh import fields, index, scoring
-    from whoosh.analysis import StemmingAnalyzer
-    from whoosh.qparser import MultifieldParser
-
-    from search.documents import iter_documents
-
     schema = fields.Schema(
         id=fields.ID(stored=True),
         title=fields.TEXT(analyzer=StemmingAnalyzer()),
@@ -61,18 +75,17 @@ def evaluate_plain_whoosh(session_factory, dump_dir: Path, thread_of: dict[int, 
     with session_factory() as session:
         for doc in iter_documents(session):
             writer.add_document(
-                id=str(doc.thread_id), title=doc.title, body=doc.question, answers=f"{doc.answers}\n{doc.accepted}"
+                id=str(doc.thread_id),
+                title=doc.title,
+                body=doc.question,
+                answers=f"{doc.answers}\n{doc.accepted}",
             )
     writer.commit()
     parser = MultifieldParser(["title", "body", "answers"], schema)
-    reciprocal, found5, cases = 0.0, 0, queries(dump_dir, words)
     with ix.searcher(weighting=scoring.BM25F()) as searcher:
-        for text, question_id in cases:
-            ids = [int(hit["id"]) for hit in searcher.search(parser.parse(text), limit=10)]
-            target = thread_of[question_id]
-            if target in ids:
-                rank = ids.index(target) + 1
-                reciprocal += 1 / rank
-                found5 += rank <= 5
-    n = len(cases) or 1
-    return {"mrr10": round(reciprocal / n, 4), "recall5": round(found5 / n, 4), "queries": len(cases)}
+        return _score(
+            lambda text: [int(hit["id"]) for hit in searcher.search(parser.parse(text), limit=10)],
+            dump_dir,
+            thread_of,
+            words,
+        )

@@ -237,7 +237,7 @@ def test_an_unknown_sort_or_status_is_ignored(client, world):
 
 def test_a_bad_date_gives_a_notice_not_an_error(client, world):
     page = search(client, q="boiler", since="2024-13-45", until="yesterday")
-    assert '<p class="notice">“2024-13-45” is not a date (use YYYY-MM-DD); that filter was left out.</p>' in page
+    assert '<p class="notice">“2024-13-45” is not a date (use YYYY-MM-DD); it was left out.</p>' in page
     assert "“yesterday” is not a date" in page
     assert titles(page) == ["Boiler shows error E17 after a power cut"]
     assert 'name="since" value=""' in page
