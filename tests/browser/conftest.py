@@ -27,7 +27,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server (and its background indexer, which drains the shared test
+# database's outbox) stops before other test packages run.
+@pytest.fixture(scope="package")
 def live_server(database_url, tmp_path_factory):
     port = _free_port()
     instance = tmp_path_factory.mktemp("instance")
