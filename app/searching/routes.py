@@ -1,5 +1,5 @@
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from app.db import get_session
 from app.searching import backend, bp, visitor
@@ -83,8 +83,6 @@ def open_result(post_id: int):
     """Follow a search result to its best-matching post, noting the click when q and pos make sense."""
     db = get_session()
     post = threads.get_post(db, post_id, None)
-    if post is None:
-        abort(404)
     query_id, position = _int_arg("q"), _int_arg("pos")
     if query_id and position and search_log.log_click(db, query_id, post.thread_id, position):
         db.commit()
