@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import threading
+import time as pytime
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time
@@ -123,9 +124,9 @@ class WhooshBackend:
             # Several workers may start at once: only one creates the index.
             with open(self.index_dir / ".create.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                if not index.exists_in(str(self.index_dir)):
+                if not _retrying(lambda: index.exists_in(str(self.index_dir))):
                     index.create_in(str(self.index_dir), make_schema())
-                self._ix = index.open_dir(str(self.index_dir))
+                self._ix = _retrying(lambda: index.open_dir(str(self.index_dir)))
         return self._ix
 
     def _searcher(self) -> Searcher:
@@ -137,7 +138,7 @@ class WhooshBackend:
             searcher.close()
             searcher = None
         if searcher is None:
-            searcher = self._index().searcher(weighting=self.weighting)
+            searcher = _retrying(lambda: self._index().searcher(weighting=self.weighting))
             self._local.filters = {}
         self._local.searcher = searcher
         return searcher
@@ -355,7 +356,7 @@ class WhooshBackend:
     @contextmanager
     def writer(self) -> Iterator[_Writer]:
         """Exclusive, waiting up to `writer_timeout` for another process's writer (never failing at once)."""
-        w = self._index().writer(timeout=self.writer_timeout)
+        w = _retrying(lambda: self._index().writer(timeout=self.writer_timeout))
         try:
             yield _Writer(w)
         except BaseException:
@@ -415,6 +416,18 @@ def _frequency(reader, clause) -> int:
         else:
             total += reader.doc_frequency(sub.fieldname, sub.text)
     return total
+
+
+def _retrying(open_index: Callable, attempts: int = 20):
+    """Open the index again when another process's commit removed the table of contents we
+    were about to read (Whoosh deletes the previous generation's files as it commits)."""
+    for attempt in range(attempts):
+        try:
+            return open_index()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            pytime.sleep(0.01 * (attempt + 1))
 
 
 def _replace_word(text: str, word: str, replacement: str) -> str:
