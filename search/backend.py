@@ -56,8 +56,16 @@ class SearchBackend(Protocol):
 
     def indexed_versions(self) -> dict[int, str]: ...
 
-    def terms_for(self, text: str) -> list[str]:
-        """The index's own terms for a piece of text (for highlighting)."""
+    def snippet(self, text: str, terms: list[str], max_chars: int = 240) -> str:
+        """HTML-escaped excerpt of `text` around the query's terms, each wrapped in <mark>."""
+        ...
+
+    def matching_terms(self, text: str, terms: list[str]) -> set[str]:
+        """Which of the query's terms occur in `text` (to pick a thread's best-matching post)."""
+        ...
+
+    def close(self) -> None:
+        """Release open searchers."""
         ...
 
 
