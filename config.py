@@ -1,5 +1,6 @@
 """Configuration classes read from environment variables, with embedded defaults."""
 
+import json
 import os
 import secrets
 import tempfile
@@ -21,6 +22,16 @@ def _development_secret_key() -> str:
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _json(name: str) -> dict:
+    raw = os.environ.get(name)
+    return json.loads(raw) if raw else {}
+
+
+def _names(name: str) -> list[str]:
+    raw = os.environ.get(name, "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
 
 
 class Config:
@@ -59,6 +70,14 @@ class Config:
     # How far another answer must outscore the accepted one before readers are told.
     OUTSCORED_MARGIN = _int("OUTSCORED_MARGIN", 5)
 
+    # Reputation points, caps, privilege thresholds and anti-gaming limits: any field of
+    # community.rules.ReputationRules, as JSON (see the README for every key and default).
+    REPUTATION_RULES = _json("HEARTH_REPUTATION_RULES")
+    # Rank names, lowest first, comma-separated: "Newcomer,Member,Helper,Expert,Advocate,Champion".
+    RANK_NAMES = _names("HEARTH_RANK_NAMES")
+    # Page views are counted in memory and written to the database at most this often.
+    VIEW_COUNT_FLUSH_SECONDS = _int("VIEW_COUNT_FLUSH_SECONDS", 10)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -89,6 +108,7 @@ class TestingConfig(Config):
     THREADS_PER_PAGE = 5
     ANSWERS_PER_PAGE = 30
     SEARCH_INDEXER = "sync"
+    VIEW_COUNT_FLUSH_SECONDS = 0
 
     def __init__(self, database_url: str | None = None, search_index_dir: str | None = None) -> None:
         if database_url:

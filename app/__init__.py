@@ -6,6 +6,7 @@ from flask import Flask
 
 import config as config_module
 from app import db, extensions
+from community import rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,12 +23,13 @@ def create_app(config: object | None = None) -> Flask:
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
+    rules.configure(app.config["REPUTATION_RULES"], app.config["RANK_NAMES"] or None)
     db.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
 
-    from app import auth, cli, errors, searching, security, templating
+    from app import auth, cli, errors, searching, security, templating, view_counts
     from app.admin import bp as admin_bp
     from app.seo import bp as seo_bp
     from app.staff import bp as staff_bp
@@ -39,6 +41,7 @@ def create_app(config: object | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    view_counts.init_app(app)
     searching.init_app(app)
     app.register_blueprint(threads_bp)
     app.register_blueprint(users_bp)

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask db upgrade`, `flask users create`, `flask demo load`."""
+"""Command-line tools: database, accounts, demo content, search, reputation and badges."""
 
 import secrets
 import time
@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from whoosh.index import LockError
 
 from app.db import get_session
-from community import accounts, demo
+from community import accounts, badges, demo, reputation, vote_audit
 from community.errors import ValidationError
 from community.models import Role
 from migrations import upgrade_database
@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(reputation_cli)
+    app.cli.add_command(badges_cli)
 
 
 @click.group("db", help="Database schema.")
@@ -132,3 +134,63 @@ def search_worker(interval: float, once: bool):
         if once:
             return
         time.sleep(interval)
+
+
+@click.group("reputation", help="The reputation ledger.")
+def reputation_cli():
+    pass
+
+
+@reputation_cli.command("recompute", help="Rebuild every member's total from the ledger and report what it fixed.")
+def reputation_recompute():
+    db = get_session()
+    fixed = reputation.recompute(db)
+    db.commit()
+    for diff in fixed:
+        click.echo(f"  {diff.username}: cached {diff.cached}, ledger {diff.ledger} ({diff.ledger - diff.cached:+d})")
+    click.echo(f"Fixed {len(fixed)} totals." if fixed else "Every total matches the ledger.")
+
+
+@reputation_cli.command("sync", help="Award what existing votes and accepts earn (after an upgrade or an import).")
+def reputation_sync():
+    from sqlalchemy import select
+
+    from community.models import Thread
+
+    db = get_session()
+    thread_ids = list(db.scalars(select(Thread.id).order_by(Thread.id)))
+    with click.progressbar(thread_ids, label="Checking threads") as bar:
+        for thread_id in bar:
+            reputation.sync_thread(db, db.get(Thread, thread_id))
+            db.commit()
+    click.echo(f"Checked {len(thread_ids)} threads; the ledger is up to date.")
+
+
+@reputation_cli.command("audit", help="Reverse serial voting of the last 24 hours (run daily).")
+def reputation_audit():
+    db = get_session()
+    cases = vote_audit.audit(db)
+    db.commit()
+    for case in cases:
+        click.echo(
+            f"  {case.voter.username} cast {case.votes} votes on {case.author.username}'s posts: "
+            f"reversed {case.reversed}"
+        )
+    click.echo(f"Reversed serial voting in {len(cases)} cases." if cases else "No serial voting found.")
+
+
+@click.group("badges", help="Badges.")
+def badges_cli():
+    pass
+
+
+@badges_cli.command("backfill", help="Award every badge members have earned, including for rules added since.")
+def badges_backfill():
+    db = get_session()
+    added = badges.backfill(db)
+    db.commit()
+    total = sum(added.values())
+    for key, count in added.items():
+        if count:
+            click.echo(f"  {badges.BY_KEY[key].name}: {count}")
+    click.echo(f"Awarded {total} badges." if total else "Every earned badge was already awarded.")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from community import permissions, publishing
+from community import permissions, publishing, rules
 
 
 def timeago(value: datetime | None) -> str:
@@ -35,11 +35,22 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def thousands(value: int) -> str:
+    return f"{value:,}"
+
+
+def privilege_threshold(name: str) -> int:
+    return rules.threshold(rules.Privilege(name))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["timetag"] = timetag
     app.jinja_env.filters["excerpt"] = publishing.excerpt
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["perm"] = permissions
+    app.jinja_env.filters["thousands"] = thousands
+    app.jinja_env.globals["rank_of"] = rules.rank_for
+    app.jinja_env.globals["privilege_threshold"] = privilege_threshold
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

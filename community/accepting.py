@@ -1,12 +1,15 @@
 """Accepted answers: the asker (while open) or staff marks the answer that solved the thread."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from datetime import datetime, timedelta
 
-from community import permissions
-from community.db import utcnow
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from community import badges, permissions, reputation
+from community.db import get_by_id, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User
+from community.rules import current
 from community.threads import clear_acceptance, queue_reindex
 
 
@@ -30,13 +33,70 @@ def accept_answer(session: Session, actor: User, post: Post) -> Thread:
         raise ValidationError("A deleted answer cannot be accepted.")
     if thread.accepted_post_id == post.id:
         return thread
+    previous = get_by_id(session, Post, thread.accepted_post_id)
+    now = utcnow()
+    by_asker = actor.id == thread.author_id
     thread.accepted_post_id = post.id
     thread.accepted_by_id = actor.id
-    thread.accepted_by_asker = actor.id == thread.author_id
-    thread.accepted_at = utcnow()
+    thread.accepted_by_asker = by_asker
+    thread.accepted_at = now
+    thread.accepted_view_count = thread.view_count
+    thread.accept_held = by_asker and _looks_like_collusion(session, thread, post, now)
     queue_reindex(session, thread.id)
     session.flush()
+    if previous is not None:
+        reputation.sync_accept(session, previous, thread)
+    reputation.sync_accept(session, post, thread)
+    badges.evaluate(session, badges.Event.ACCEPT, {post.author_id, thread.author_id})
     return thread
+
+
+def _looks_like_collusion(session: Session, thread: Thread, post: Post, now: datetime) -> bool:
+    """An asker who keeps accepting the same member's answers: past the limit, staff must approve."""
+    if post.author_id == thread.author_id:
+        return False
+    rules = current()
+    answer = aliased(Post)
+    recent = session.scalar(
+        select(func.count())
+        .select_from(Thread)
+        .join(answer, answer.id == Thread.accepted_post_id)
+        .where(
+            Thread.id != thread.id,
+            Thread.author_id == thread.author_id,
+            Thread.accepted_by_asker.is_(True),
+            Thread.accepted_at >= now - timedelta(days=rules.collusion_days),
+            answer.author_id == post.author_id,
+        )
+    )
+    return recent >= rules.collusion_accepts
+
+
+def held_accepts(session: Session, viewer: User) -> list[Thread]:
+    """Accepts waiting for staff approval before they earn points, oldest first."""
+    if not permissions.is_staff(viewer):
+        raise PermissionDenied("Only staff review held accepts.")
+    return list(
+        session.scalars(
+            select(Thread)
+            .where(Thread.accept_held.is_(True), Thread.accepted_post_id.is_not(None), Thread.deleted_at.is_(None))
+            .order_by(Thread.accepted_at)
+        )
+    )
+
+
+def approve_held_accept(session: Session, staff: User, thread: Thread) -> None:
+    """Staff judged the accept genuine: it now earns what any accept earns."""
+    if not permissions.is_staff(staff):
+        raise PermissionDenied("Only staff approve held accepts.")
+    thread = _lock_thread(session, thread.id)
+    if not thread.accept_held or thread.accepted_post_id is None:
+        raise ValidationError("This thread has no accept waiting for approval.")
+    thread.accept_held = False
+    session.flush()
+    post = session.get(Post, thread.accepted_post_id)
+    reputation.sync_accept(session, post, thread)
+    badges.evaluate(session, badges.Event.ACCEPT, {post.author_id, thread.author_id})
 
 
 def unaccept_answer(session: Session, actor: User, thread: Thread) -> Thread:
@@ -45,7 +105,9 @@ def unaccept_answer(session: Session, actor: User, thread: Thread) -> Thread:
         raise PermissionDenied("Only the asker or staff can withdraw the accepted answer.")
     if thread.accepted_post_id is None:
         return thread
+    previous = session.get(Post, thread.accepted_post_id)
     clear_acceptance(thread)
     queue_reindex(session, thread.id)
     session.flush()
+    reputation.sync_accept(session, previous, thread)
     return thread

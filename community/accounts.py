@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from community import badges
 from community.db import get_by_id
 from community.errors import NotFound, ValidationError
 from community.models import Role, User
@@ -144,3 +145,4 @@ def update_profile(
         raise ValidationError(errors)
     user.display_name, user.bio, user.location, user.website = display_name, bio, location, website
     session.flush()
+    badges.evaluate(session, badges.Event.PROFILE, {user.id})

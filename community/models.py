@@ -43,6 +43,8 @@ class User(Base):
     website: Mapped[str] = mapped_column(String(200), default="")
     # Bumped when the password changes so other sessions and remember cookies stop working.
     session_token: Mapped[str] = mapped_column(String(64))
+    # Cached sum of the reputation ledger (plus the starting 1); `flask reputation recompute` rebuilds it.
+    reputation: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[timestamp]
 
     # The attributes a sign-in session library expects of a user object.
@@ -120,6 +122,11 @@ class Thread(Base):
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     accepted_by_asker: Mapped[bool] = mapped_column(Boolean, default=False)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An accept that looks like collusion marks the thread solved but earns nothing until staff approve.
+    accept_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Views at the moment of acceptance: "people reached" counts the views a solution received since.
+    accepted_view_count: Mapped[int] = mapped_column(Integer, default=0)
 
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
@@ -184,17 +191,67 @@ class PostRevision(Base):
 
 
 class Vote(Base):
+    """A member's vote on a post. A withdrawn vote keeps its row (value 0) so the daily
+    vote allowance cannot be reset by withdrawing; a voided vote no longer counts."""
+
     __tablename__ = "votes"
     __table_args__ = (
         UniqueConstraint("user_id", "post_id"),
-        CheckConstraint("value IN (-1, 1)", name="value_is_up_or_down"),
+        CheckConstraint("value IN (-1, 0, 1)", name="value_is_up_down_or_withdrawn"),
     )
 
     id: Mapped[intpk]
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     value: Mapped[int] = mapped_column(SmallInteger)
-    created_at: Mapped[timestamp]
+    created_at: Mapped[timestamp] = mapped_column(index=True)
+    # When the value last changed: the change window runs from here.
+    voted_at: Mapped[timestamp]
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    void_reason: Mapped[str | None] = mapped_column(String(40))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReputationEvent(Base):
+    """One append-only line of the reputation ledger.
+
+    Rows sharing an `award_key` alternate award, reversal, award...; (award_key, sequence) is
+    unique, so the same award can never be written twice, even by two racing workers."""
+
+    __tablename__ = "reputation_events"
+    __table_args__ = (UniqueConstraint("award_key", "sequence"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    award_key: Mapped[str] = mapped_column(String(80))
+    sequence: Mapped[int] = mapped_column(Integer)
+    # Counts toward the daily cap on points from votes.
+    capped: Mapped[bool] = mapped_column(Boolean, default=False)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"), index=True)
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[timestamp] = mapped_column(index=True)
+
+    thread: Mapped[Thread | None] = relationship(lazy="raise_on_sql")
+
+
+class BadgeAward(Base):
+    """A badge held by a member: once per badge, or once per post for badges earned per post."""
+
+    __tablename__ = "badge_awards"
+    __table_args__ = (UniqueConstraint("user_id", "badge", "item_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    badge: Mapped[str] = mapped_column(String(40), index=True)
+    # The post or thread a per-item badge was earned on; 0 for once-only badges.
+    item_id: Mapped[int] = mapped_column(Integer, default=0)
+    awarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    awarded_at: Mapped[timestamp] = mapped_column(index=True)
 
 
 class Follow(Base):

@@ -1,6 +1,7 @@
 """Who may do what: small pure functions shared by the web pages, services and, later, the API."""
 
 from community.models import Post, Thread, User
+from community.rules import Privilege, threshold
 
 
 def is_signed_in(user: User | None) -> bool:
@@ -17,6 +18,13 @@ def is_moderator(user: User | None) -> bool:
 
 def is_admin(user: User | None) -> bool:
     return is_signed_in(user) and user.is_admin
+
+
+def has_privilege(user: User | None, privilege: Privilege) -> bool:
+    """Staff hold every privilege; members earn each one by reputation."""
+    if not is_signed_in(user):
+        return False
+    return user.is_staff or (user.reputation or 0) >= threshold(privilege)
 
 
 def can_see_thread(user: User | None, thread: Thread) -> bool:
@@ -44,7 +52,7 @@ def can_edit(user: User | None, post: Post, thread: Thread) -> bool:
         return True
     if post.is_deleted or thread.is_deleted or thread.is_locked:
         return False
-    return post.author_id == user.id
+    return post.author_id == user.id or has_privilege(user, Privilege.EDIT_OTHERS)
 
 
 def can_delete(user: User | None, post: Post, thread: Thread) -> bool:

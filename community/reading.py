@@ -6,10 +6,11 @@ from enum import StrEnum
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from community import permissions
+from community import badges, permissions
 from community.errors import ValidationError
 from community.models import Category, Follow, Post, Thread, User
 from community.pagination import Page, paginate
+from community.rules import Privilege
 from community.voting import votes_by
 
 
@@ -121,6 +122,10 @@ class ThreadPage:
     deletable: set[int] = field(default_factory=set)
     restorable: set[int] = field(default_factory=set)
     votable: set[int] = field(default_factory=set)
+    can_vote_up: bool = False
+    can_vote_down: bool = False
+    # Gold / silver / bronze badge counts of every author on the page, for the bylines.
+    author_badges: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def posts(self) -> list[Post]:
         head = [self.question] + ([self.accepted] if self.accepted else [])
@@ -209,6 +214,9 @@ def thread_page(
             view.restorable.add(post.id)
         if permissions.can_vote(viewer, post, thread):
             view.votable.add(post.id)
+    view.can_vote_up = permissions.has_privilege(viewer, Privilege.VOTE_UP)
+    view.can_vote_down = permissions.has_privilege(viewer, Privilege.VOTE_DOWN)
+    view.author_badges = badges.tier_counts(session, {p.author_id for p in posts})
     return view
 
 
@@ -252,3 +260,29 @@ def member_stats(session: Session, user: User) -> dict[str, int]:
         )
         or 0,
     }
+
+
+def recent_posts(session: Session, user: User, viewer: User | None, page: int, per_page: int) -> Page:
+    """A member's questions and answers, newest first: their recent activity."""
+    query = (
+        select(Post)
+        .join(Thread, Thread.id == Post.thread_id)
+        .options(joinedload(Post.thread))
+        .where(Post.author_id == user.id)
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
+    if not permissions.is_staff(viewer):
+        query = query.where(Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+    return paginate(session, query, page, per_page)
+
+
+def accepted_by(session: Session, user: User, viewer: User | None, page: int, per_page: int) -> Page:
+    """A member's accepted answers, most recently accepted first."""
+    query = (
+        select(Post)
+        .join(Thread, Thread.accepted_post_id == Post.id)
+        .options(joinedload(Post.thread))
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        .order_by(Thread.accepted_at.desc(), Post.id.desc())
+    )
+    return paginate(session, query, page, per_page)

@@ -1,16 +1,18 @@
 """Asking, answering, editing, deleting and following: the life of threads and posts."""
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from community import permissions
+from community import badges, permissions, reputation
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.markdown import render_markdown
 from community.models import Category, Follow, Post, PostRevision, SearchOutbox, Tag, Thread, User
+from community.rules import Privilege, current, threshold
 from community.text import parse_tags, slugify, strip_controls, tag_errors
 
 MAX_TITLE = 200
@@ -57,10 +59,43 @@ def _body_error(body: str) -> str | None:
     return None
 
 
-def _resolve_tags(session: Session, names: list[str]) -> list[Tag]:
+_WEB_ADDRESS = re.compile(r"(?i)\b(?:https?://|www\.)")
+
+
+def count_links(body: str, html: str) -> int:
+    """Web addresses in a post, written bare or as Markdown links and images."""
+    return max(len(_WEB_ADDRESS.findall(body)), html.count("<a ") + html.count("<img "))
+
+
+def _render_body(author: User, body: str) -> str:
+    """Markdown to safe HTML; members without the links privilege may include only a few links."""
+    html = render_markdown(body)
+    if not permissions.has_privilege(author, Privilege.POST_LINKS):
+        links = count_links(body, html)
+        allowed = current().links_before_privilege
+        if links > allowed:
+            raise ValidationError(
+                {
+                    "body": f"New members can include at most {allowed} links or images in a post "
+                    f"(this one has {links}); posting more links freely needs "
+                    f"{threshold(Privilege.POST_LINKS)} reputation."
+                }
+            )
+    return html
+
+
+def _resolve_tags(session: Session, names: list[str], author: User) -> list[Tag]:
     if not names:
         return []
     existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    new = [name for name in names if name not in existing]
+    if new and not permissions.has_privilege(author, Privilege.CREATE_TAGS):
+        raise ValidationError(
+            {
+                "tags": f"Creating a new tag ({', '.join(new)}) needs {threshold(Privilege.CREATE_TAGS)} "
+                "reputation; choose from the existing tags."
+            }
+        )
     tags = []
     for name in names:
         tag = existing.get(name)
@@ -108,6 +143,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
         raise PermissionDenied("Sign in to ask a question.")
     title, body = " ".join(strip_controls(title).split()), strip_controls(body)
     category, tag_names = _validate_question(session, title, body, category_id, tags)
+    body_html = _render_body(author, body)
     now = utcnow()
     thread = Thread(
         category_id=category.id,
@@ -116,7 +152,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
         slug=slugify(title),
         created_at=now,
         last_activity_at=now,
-        tags=_resolve_tags(session, tag_names),
+        tags=_resolve_tags(session, tag_names, author),
     )
     session.add(thread)
     session.flush()
@@ -126,7 +162,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
         is_question=True,
         is_official=author.is_staff,
         body_md=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
     )
     session.add(post)
@@ -135,6 +171,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
     session.add(Follow(user_id=author.id, thread_id=thread.id))
     queue_reindex(session, thread.id)
     session.flush()
+    badges.evaluate(session, badges.Event.ASK, {author.id})
     return thread
 
 
@@ -150,13 +187,14 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     body = strip_controls(body)
     if error := _body_error(body):
         raise ValidationError({"body": error})
+    body_html = _render_body(author, body)
     now = utcnow()
     post = Post(
         thread_id=thread.id,
         author_id=author.id,
         is_official=author.is_staff,
         body_md=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
     )
     session.add(post)
@@ -170,6 +208,7 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     queue_reindex(session, thread.id)
     session.flush()
     session.refresh(thread)
+    badges.evaluate(session, badges.Event.ANSWER, {author.id})
     return post
 
 
@@ -201,18 +240,20 @@ def edit_post(
     if unchanged:
         raise ValidationError("Nothing changed: edit the text before saving.")
 
+    body_html = _render_body(editor, body)
     post.body_md = body
-    post.body_html = render_markdown(body)
+    post.body_html = body_html
     post.edit_count += 1
     post.edited_at = utcnow()
     if post.is_question:
         thread.title, thread.slug, thread.category_id = title, slugify(title), category.id
-        thread.tags = _resolve_tags(session, tag_names)
+        thread.tags = _resolve_tags(session, tag_names, editor)
         _add_revision(session, post, editor, title=title, tags=" ".join(sorted(tag_names)))
     else:
         _add_revision(session, post, editor)
     queue_reindex(session, thread.id)
     session.flush()
+    badges.evaluate(session, badges.Event.EDIT, {editor.id})
 
 
 @dataclass
@@ -265,6 +306,16 @@ def delete_post(session: Session, actor: User, post: Post) -> None:
             clear_acceptance(thread)
     queue_reindex(session, thread.id)
     session.flush()
+    _sync_reputation(session, post, thread)
+
+
+def _sync_reputation(session: Session, post: Post, thread: Thread) -> None:
+    """A deleted post stops earning (a deleted question takes its answers with it); a restored one earns again."""
+    session.refresh(thread)
+    if post.is_question:
+        reputation.sync_thread(session, thread)
+    else:
+        reputation.sync_post(session, post, thread)
 
 
 def clear_acceptance(thread: Thread) -> None:
@@ -272,6 +323,7 @@ def clear_acceptance(thread: Thread) -> None:
     thread.accepted_by_id = None
     thread.accepted_by_asker = False
     thread.accepted_at = None
+    thread.accept_held = False
 
 
 def restore_post(session: Session, actor: User, post: Post) -> None:
@@ -285,6 +337,7 @@ def restore_post(session: Session, actor: User, post: Post) -> None:
         thread.answer_count = Thread.answer_count + 1
     queue_reindex(session, thread.id)
     session.flush()
+    _sync_reputation(session, post, thread)
 
 
 def set_locked(session: Session, actor: User, thread: Thread, locked: bool) -> None:
@@ -322,3 +375,11 @@ def count_answers(session: Session, thread: Thread) -> int:
             Post.thread_id == thread.id, Post.is_question.is_(False), Post.deleted_at.is_(None)
         )
     )
+
+
+def record_views(session: Session, views: dict[int, int]) -> None:
+    """Add counted page views to threads in one batch, then award view badges to their askers."""
+    for thread_id, count in sorted(views.items()):
+        session.execute(update(Thread).where(Thread.id == thread_id).values(view_count=Thread.view_count + count))
+    askers = set(session.scalars(select(Thread.author_id).where(Thread.id.in_(sorted(views)))))
+    badges.evaluate(session, badges.Event.VIEW, askers)

@@ -11,12 +11,32 @@ _counter = itertools.count(1)
 PASSWORD = "correct-horse-9"
 
 
-def make_user(db, username: str | None = None, role: Role | str = Role.MEMBER, password: str = PASSWORD):
+def make_user(
+    db, username: str | None = None, role: Role | str = Role.MEMBER, password: str = PASSWORD, reputation: int = 1
+):
+    """A new account; `reputation` above 1 is granted through the ledger like any adjustment."""
     n = next(_counter)
     username = username or f"user{n}"
-    return accounts.register(
+    user = accounts.register(
         db, username, f"{username.lower()}@example.com", password, Role(role), allow_reserved=True
     )
+    if reputation > 1:
+        give_reputation(db, user, reputation)
+    return user
+
+
+def give_reputation(db, user, total: int):
+    """Bring a member's reputation to `total` with a ledger adjustment."""
+    from community import reputation as ledger
+
+    db.refresh(user)
+    ledger.grant(db, user, total - user.reputation, "test set-up")
+    db.refresh(user)
+    return user
+
+
+VOTER_REPUTATION = 200  # enough to vote both ways
+TAGGER_REPUTATION = 300  # enough to create tags
 
 
 def make_category(db, name: str | None = None, slug: str | None = None):
@@ -26,7 +46,8 @@ def make_category(db, name: str | None = None, slug: str | None = None):
 
 
 def make_thread(db, author=None, category=None, title: str | None = None, body: str = "Details of the problem here.", tags=""):
-    author = author or make_user(db)
+    # Creating a new tag is a privilege: a default asker who tags holds it.
+    author = author or make_user(db, reputation=TAGGER_REPUTATION if tags else 1)
     category = category or make_category(db)
     title = title or f"Question number {next(_counter)} about the thermostat"
     return threads.ask(db, author, title=title, body=body, category_id=category.id, tags=tags)
@@ -40,7 +61,7 @@ def add_votes(db, post, count: int, value: int = 1):
     """Have `count` new members vote on `post`; returns the voters."""
     from community import voting
 
-    voters = [make_user(db) for _ in range(count)]
+    voters = [make_user(db, reputation=VOTER_REPUTATION) for _ in range(count)]
     for voter in voters:
         voting.cast_vote(db, voter, post, value)
     return voters

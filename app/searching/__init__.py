@@ -33,6 +33,8 @@ def init_app(app: Flask) -> None:
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint was released: the outer transaction has not committed yet
         if not session.info.pop("search_dirty", False):
             return
         if mode == "thread":
@@ -46,7 +48,8 @@ def init_app(app: Flask) -> None:
 
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:
-        session.info.pop("search_dirty", None)
+        if not session.in_nested_transaction():
+            session.info.pop("search_dirty", None)
 
     if mode == "thread":
         # Catch up on anything left in the outbox (a crash, or commits made by the CLI).

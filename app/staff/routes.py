@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from app.db import get_session
 from app.staff import bp
-from app.web import date_arg, viewer
-from community import deflection, permissions, search_log
+from app.web import ActionForm, date_arg, viewer
+from community import accepting, deflection, permissions, search_log, threads, vote_audit
 from community.db import utcnow
 
 PRESETS = (7, 30, 90)
@@ -88,3 +88,26 @@ def deflection_report():
         presets=PRESETS,
         window=deflection.WINDOW,
     )
+
+
+@bp.route("/reputation")
+def reputation_review():
+    db = get_session()
+    return render_template(
+        "staff/reputation.html",
+        held=accepting.held_accepts(db, viewer()),
+        cases=vote_audit.report(db, viewer()),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/held/<int:thread_id>/approve", methods=["POST"])
+def approve_held_accept(thread_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    thread = threads.get_thread(db, thread_id, viewer())
+    accepting.approve_held_accept(db, viewer(), thread)
+    db.commit()
+    flash(f"Approved the accept in “{thread.title}”: it now earns its points.", "success")
+    return redirect(url_for("staff.reputation_review"))

@@ -3,6 +3,7 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from app import view_counts
 from app.db import get_session
 from app.searching import visitor
 from app.threads import bp
@@ -84,6 +85,7 @@ def thread(thread_id: int, slug: str | None = None):
         outscored_margin=current_app.config["OUTSCORED_MARGIN"],
     )
     visitor.thread_opened(db, view.thread)
+    view_counts.count_view(current_app, found.id)
     return render_template(
         "threads/thread.html",
         view=view,

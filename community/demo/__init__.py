@@ -9,12 +9,15 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from community import accepting, accounts, categories, threads, voting
+from community import accepting, accounts, badges, categories, reputation, threads, voting
 from community.db import utcnow
-from community.models import Post, PostRevision, Role, Thread, User
+from community.models import Post, PostRevision, ReputationEvent, Role, Tag, Thread, User
+from community.text import parse_tags
 
 CONTENT = Path(__file__).with_name("content.json")
 ADMIN_USERNAME = "demo-admin"
+# Members arrive with the reputation they earned on the brand's previous forum, enough to vote.
+CARRIED_OVER_REPUTATION = 150
 
 
 @dataclass
@@ -49,7 +52,17 @@ def load_demo(session: Session, content_path: Path = CONTENT) -> DemoResult | No
             secrets.token_urlsafe(16), Role(person["role"]),
         )
         user.display_name, user.bio = person.get("display_name", ""), person.get("bio", "")
+        if not user.is_staff:
+            carried = reputation.grant(
+                session, user, person.get("reputation", CARRIED_OVER_REPUTATION) - 1,
+                "Reputation carried over from the previous forum",
+            )
+            carried.created_at = utcnow() - timedelta(days=max(t["days_ago"] for t in content["threads"]) + 1)
         people[user.username] = user
+    # The brand sets up its tags before the community opens.
+    for name in sorted({tag for item in content["threads"] for tag in parse_tags(item["tags"])}):
+        session.add(Tag(name=name))
+    votes_cast = {user.id: 0 for user in people.values()}
     slugs = {}
     for position, cat in enumerate(content["categories"]):
         slugs[cat["slug"]] = categories.create_category(
@@ -73,19 +86,26 @@ def load_demo(session: Session, content_path: Path = CONTENT) -> DemoResult | No
             posts.append((post, answer["votes"]))
         post_count += 1 + len(posts)
         for post, votes in [(question, item.get("votes", 0))] + posts:
-            voters = [u for u in people.values() if u.id != post.author_id][:votes]
-            for voter in voters:
+            # Spread votes over the members so nobody exceeds the daily vote allowance.
+            others = [u for u in people.values() if u.id != post.author_id]
+            for voter in sorted(others, key=lambda u: votes_cast[u.id])[:votes]:
                 voting.cast_vote(session, voter, post, 1)
+                votes_cast[voter.id] += 1
         if item.get("accepted") is not None:
             accepted_post = posts[item["accepted"]][0]
             actor = asker if item.get("accepted_by") == "asker" else staff[0]
             accepted_thread = accepting.accept_answer(session, actor, accepted_post)
             accepted_thread.accepted_at = asked_at + timedelta(hours=item["answers"][item["accepted"]]["hours_after"] + 1)
         last = max([asked_at] + [asked_at + timedelta(hours=a["hours_after"]) for a in item["answers"]])
+        # Reputation was earned when the thread was active, not when the demo was loaded.
+        session.execute(
+            update(ReputationEvent).where(ReputationEvent.thread_id == thread.id).values(created_at=last)
+        )
         session.execute(
             update(Thread).where(Thread.id == thread.id).values(created_at=asked_at, last_activity_at=last)
         )
     session.flush()
+    badges.backfill(session)  # profiles filled in above earn theirs too
     return DemoResult(
         threads=len(content["threads"]), posts=post_count, users=len(people) + 1,
         admin_username=ADMIN_USERNAME, admin_password=admin_password,

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import make_category
+from community.models import Tag, User
+from tests.factories import VOTER_REPUTATION, give_reputation, make_category
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +23,14 @@ def register(page, base, username):
 @pytest.fixture
 def category(db):
     created = make_category(db, name="Devices", slug="devices")
+    db.add_all([Tag(name="firmware"), Tag(name="e-42")])  # set up by the brand; new tags need reputation
     db.commit()
     return created
+
+
+def grant_reputation(db, username, total):
+    give_reputation(db, db.query(User).filter_by(username=username).one(), total)
+    db.commit()
 
 
 def test_ask_answer_accept_shows_solved(live_server, new_page, category, screenshot_dir):
@@ -53,6 +60,14 @@ def test_ask_answer_accept_shows_solved(live_server, new_page, category, screens
     expect(asker.get_by_role("heading", level=1)).to_contain_text("Solved")
     asker.screenshot(path=screenshot_dir / "thread-solved.png", full_page=True)
 
+    # The helper's profile shows the points, why they came, and the badges earned.
+    helper.goto(live_server + "/u/helper_hal?tab=reputation")
+    expect(helper.locator(".rank-card")).to_contain_text("16 reputation")
+    expect(helper.locator(".ledger")).to_contain_text("+15 answer accepted in Thermostat shows E-42 after the update")
+    expect(helper.locator(".badge-list")).to_contain_text("Solver")
+    expect(helper.locator(".badge-list")).to_contain_text("Quick Fix")
+    helper.screenshot(path=screenshot_dir / "profile-reputation.png", full_page=True)
+
     # A visitor with no account sees it solved in the list too.
     visitor = new_page(width=375)
     visitor.goto(live_server + "/c/devices")
@@ -63,10 +78,11 @@ def test_ask_answer_accept_shows_solved(live_server, new_page, category, screens
     assert visitor.evaluate("document.documentElement.scrollWidth") <= 375
 
 
-def test_voting_changes_score_and_own_post_has_no_vote_buttons(live_server, new_page, category):
+def test_voting_changes_score_and_own_post_has_no_vote_buttons(live_server, new_page, category, db):
     asker, voter = new_page(), new_page()
     register(asker, live_server, "vic_asks")
     register(voter, live_server, "val_votes")
+    grant_reputation(db, "val_votes", VOTER_REPUTATION)
     asker.goto(live_server + "/ask")
     asker.get_by_label("Title").fill("Can the schedule follow sunrise times?")
     asker.get_by_label("Category").select_option(label="Devices")

@@ -9,7 +9,7 @@ import config
 from app import create_app
 from community.models import Category, Post, Thread, User, Vote
 from config import DevelopmentConfig, ProductionConfig
-from tests.factories import PASSWORD, make_answer, make_category, make_thread, make_user
+from tests.factories import PASSWORD, VOTER_REPUTATION, make_answer, make_category, make_thread, make_user
 from tests.integration.helpers import csrf_token, fresh, signed_in_as, text
 
 CSRF_MESSAGE = "The form expired or came from another site."
@@ -29,7 +29,7 @@ def csrf_app(engine, database_url):
 @pytest.fixture
 def scene(db):
     """An asker's thread with one answer by another member, and an admin."""
-    asker = make_user(db, "asker")
+    asker = make_user(db, "asker", reputation=VOTER_REPUTATION)  # the asker votes on the answer
     helper = make_user(db, "helper")
     make_user(db, "boss", role="admin")
     thread = make_thread(db, author=asker, title="The heating will not switch on at night")

@@ -10,7 +10,7 @@ from community.models import Role, SearchOutbox, User
 from config import TestingConfig
 from search import indexer
 from search.backend import SearchRequest
-from tests.factories import make_answer, make_category, make_thread, make_user
+from tests.factories import TAGGER_REPUTATION, make_answer, make_category, make_thread, make_user
 from tests.integration.helpers import login
 
 
@@ -24,7 +24,7 @@ def session(app):
 @pytest.fixture
 def people(session):
     found = {
-        "asker": make_user(session, "asker"),
+        "asker": make_user(session, "asker", reputation=TAGGER_REPUTATION),  # the asker creates new tags
         "helper": make_user(session, "helper"),
         "staff": make_user(session, "staffer", role=Role.STAFF),
         "mod": make_user(session, "moderator1", role=Role.MODERATOR),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from community import accepting, threads
 from community.models import Post, Role, Thread
-from tests.factories import make_answer, make_category, make_thread, make_user
+from tests.factories import TAGGER_REPUTATION, make_answer, make_category, make_thread, make_user
 from tests.integration.helpers import login, text
 
 RESULT = re.compile(r'<li class="search-result[^"]*">.*?</li>', re.S)
@@ -67,7 +67,9 @@ def session(app):
 def world(session):
     heating = make_category(session, "Heating", "heating")
     billing = make_category(session, "Billing", "billing")
-    alice, bob = make_user(session, "alice"), make_user(session, "bob")
+    # Both askers create new tags, a privilege earned by reputation.
+    alice = make_user(session, "alice", reputation=TAGGER_REPUTATION)
+    bob = make_user(session, "bob", reputation=TAGGER_REPUTATION)
     sam = make_user(session, "samuel", role=Role.STAFF)
     mo = make_user(session, "molly", role=Role.MODERATOR)
     boiler = make_thread(

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from community import threads, voting
 from community.db import make_session_factory
 from community.models import Post, Thread, User, Vote
-from tests.factories import make_thread, make_user
+from tests.factories import VOTER_REPUTATION, make_thread, make_user
 
 WRITERS = 4
 ANSWERS_EACH = 8
@@ -15,7 +15,7 @@ ANSWERS_EACH = 8
 
 def test_parallel_answers_and_votes_are_all_kept(db, engine):
     thread = make_thread(db)
-    people = [make_user(db) for _ in range(WRITERS)]
+    people = [make_user(db, reputation=VOTER_REPUTATION) for _ in range(WRITERS)]
     db.commit()
     thread_id, question_id = thread.id, threads.question_of(db, thread).id
     Session = make_session_factory(engine)

@@ -51,7 +51,7 @@ MATRIX = {
         "visitor": (False, False, False),
         "member": (False, False, False),
         "author": (True, False, False),
-        "staff": (False, False, False),
+        "staff": (True, False, False),  # staff hold every privilege, editing others' posts included
         "moderator": (True, True, True),
         "admin": (True, True, True),
     },

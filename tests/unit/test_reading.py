@@ -9,7 +9,7 @@ from community import accepting, reading, threads, voting
 from community.errors import ValidationError
 from community.models import Post, Role, Thread, User
 from community.reading import ListFilter, ListSort
-from tests.factories import make_answer, make_category, make_thread, make_user
+from tests.factories import VOTER_REPUTATION, add_votes, make_answer, make_category, make_thread, make_user
 
 BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -120,10 +120,11 @@ def test_answering_moves_a_thread_up_in_active_sort(db):
 
 def test_question_votes_drive_votes_sort(db):
     a, b = make_thread(db), make_thread(db)
-    voting.cast_vote(db, make_user(db), threads.question_of(db, a), 1)
-    voting.cast_vote(db, make_user(db), threads.question_of(db, b), -1)
+    c = make_thread(db)
+    voting.cast_vote(db, make_user(db, reputation=VOTER_REPUTATION), threads.question_of(db, a), 1)
+    add_votes(db, threads.question_of(db, b), 2)
     db.commit()
-    assert listed(db, sort=ListSort.VOTES) == [a.id, b.id]
+    assert listed(db, sort=ListSort.VOTES) == [b.id, a.id, c.id]
 
 
 def test_pagination(db):
@@ -196,7 +197,7 @@ def test_answers_by_hides_deleted_answers_from_non_staff(db):
 @pytest.fixture
 def scored(db):
     """A thread with four answers; the asker accepts the lowest-scoring one."""
-    asker = make_user(db)
+    asker = make_user(db, reputation=VOTER_REPUTATION)
     thread = make_thread(db, author=asker)
     low, high, mid, tie = (make_answer(db, thread) for _ in range(4))
     set_score(db, low, -2)

@@ -1,9 +1,9 @@
 from community import accepting, reading, voting
-from tests.factories import make_answer, make_thread, make_user
+from tests.factories import VOTER_REPUTATION, make_answer, make_thread, make_user
 
 
 def test_accepted_answer_comes_first_then_by_score(db):
-    asker = make_user(db)
+    asker = make_user(db, reputation=VOTER_REPUTATION)
     thread = make_thread(db, author=asker)
     low = make_answer(db, thread)
     high = make_answer(db, thread)

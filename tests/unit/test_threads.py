@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from community import threads
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.models import Follow, Post, PostRevision, Role, SearchOutbox, Tag, Thread, User, thread_tags
-from tests.factories import count_rows, make_answer, make_category, make_thread, make_user
+from tests.factories import TAGGER_REPUTATION, count_rows, make_answer, make_category, make_thread, make_user
 
 TITLE = "Thermostat shows E4 after firmware update"
 BODY = "Since the update last night the display shows E4 and the heating stays off."
@@ -65,7 +65,7 @@ def _written_counts(db):
     ],
 )
 def test_ask_validation_writes_nothing(db, overrides, field):
-    author, category = make_user(db), make_category(db)
+    author, category = make_user(db, reputation=TAGGER_REPUTATION), make_category(db)
     make_thread(db, tags="wifi")  # some rows already there, so "nothing written" is not trivially true
     db.commit()
     before = _written_counts(db)
@@ -115,7 +115,7 @@ def test_category_id_given_as_text_is_accepted(db):
 
 
 def test_ask_creates_thread_question_revision_and_follow(db):
-    author, category = make_user(db), make_category(db)
+    author, category = make_user(db, reputation=TAGGER_REPUTATION), make_category(db)
     thread = threads.ask(db, author, title=TITLE, body="**Help** me please", category_id=category.id, tags="Wifi, #heating wifi")
     db.commit()
     question = threads.question_of(db, thread)
@@ -253,7 +253,7 @@ def test_answer_edit_keeps_earlier_versions(db):
 
 
 def test_question_edit_records_title_tags_and_category(db):
-    asker = make_user(db)
+    asker = make_user(db, reputation=TAGGER_REPUTATION)
     thread = make_thread(db, author=asker, title=TITLE, body="Old body text here", tags="wifi")
     other = make_category(db)
     question = threads.question_of(db, thread)
@@ -282,7 +282,7 @@ def test_question_edit_without_category_keeps_it(db):
 
 
 def test_question_edit_is_validated_like_asking(db):
-    asker = make_user(db)
+    asker = make_user(db, reputation=TAGGER_REPUTATION)
     thread = make_thread(db, author=asker, title=TITLE, body=BODY, tags="wifi")
     db.commit()
     question = threads.question_of(db, thread)
@@ -308,7 +308,7 @@ def test_unchanged_answer_edit_is_refused(db):
 
 
 def test_unchanged_question_edit_is_refused(db):
-    asker = make_user(db)
+    asker = make_user(db, reputation=TAGGER_REPUTATION)
     thread = make_thread(db, author=asker, title=TITLE, body=BODY, tags="wifi heating")
     db.commit()
     db.expire_all()  # as in a new request: tags load from the database
@@ -323,7 +323,7 @@ def test_unchanged_question_edit_is_refused(db):
 
 
 def test_reordering_tags_in_a_real_edit_is_not_a_tags_change(db):
-    asker = make_user(db)
+    asker = make_user(db, reputation=TAGGER_REPUTATION)
     thread = make_thread(db, author=asker, title=TITLE, body=BODY, tags="wifi heating")
     question = threads.question_of(db, thread)
     threads.edit_post(db, asker, question, body=BODY + " Still broken.", title=TITLE, tags="heating wifi")
@@ -334,7 +334,7 @@ def test_reordering_tags_in_a_real_edit_is_not_a_tags_change(db):
 
 def test_member_cannot_edit_anothers_post(db):
     post = make_answer(db, make_thread(db))
-    for someone in (make_user(db), make_user(db, role=Role.STAFF)):
+    for someone in (make_user(db), make_user(db, reputation=1_999)):
         with pytest.raises(PermissionDenied):
             threads.edit_post(db, someone, post, body="Hijacked answer text")
     with pytest.raises(PermissionDenied):
@@ -528,7 +528,7 @@ def test_visitors_and_members_cannot_follow_a_deleted_thread(db):
 def test_control_characters_are_dropped_so_every_database_can_store_the_post(db):
     from tests.factories import make_category, make_user
 
-    author, category = make_user(db), make_category(db)
+    author, category = make_user(db, reputation=TAGGER_REPUTATION), make_category(db)
     thread = threads.ask(
         db, author, title="Null\x00 byte in the title", body="Body with \x00 a NUL\x07 and a\ttab.",
         category_id=category.id, tags="wifi\x00",
