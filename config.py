@@ -57,6 +57,11 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "30 per minute")
+    # Many accounts writing from one address (a script signing up sock puppets) hit this.
+    RATELIMIT_WRITE_PER_ADDRESS = os.environ.get("RATELIMIT_WRITE_PER_ADDRESS", "120 per minute")
+    RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "60 per minute")
+    # The ask page looks up similar questions as the title is typed.
+    RATELIMIT_SIMILAR = os.environ.get("RATELIMIT_SIMILAR", "120 per minute")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(INSTANCE_DIR / "search-index")
@@ -110,9 +115,13 @@ class TestingConfig(Config):
     SEARCH_INDEXER = "sync"
     VIEW_COUNT_FLUSH_SECONDS = 0
 
-    def __init__(self, database_url: str | None = None, search_index_dir: str | None = None) -> None:
+    def __init__(
+        self, database_url: str | None = None, search_index_dir: str | None = None, search_backend: str | None = None
+    ) -> None:
         if database_url:
             self.DATABASE_URL = database_url
+        if search_backend:
+            self.SEARCH_BACKEND = search_backend
         # Each test app gets its own index unless told otherwise, never the real one under instance/.
         self.SEARCH_INDEX_DIR = search_index_dir or tempfile.mkdtemp(prefix="hearth-test-index-")
 

@@ -2,11 +2,14 @@
 
 import secrets
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from whoosh.index import LockError
 
+from app import backup
 from app.db import get_session
 from community import accounts, badges, demo, reputation, vote_audit
 from community.errors import ValidationError
@@ -23,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(reputation_cli)
     app.cli.add_command(badges_cli)
+    app.cli.add_command(backup_command)
 
 
 @click.group("db", help="Database schema.")
@@ -194,3 +198,17 @@ def badges_backfill():
         if count:
             click.echo(f"  {badges.BY_KEY[key].name}: {count}")
     click.echo(f"Awarded {total} badges." if total else "Every earned badge was already awarded.")
+
+
+@click.command("backup", help="Back up the database while the site runs (SQLite online backup, or pg_dump).")
+@with_appcontext
+@click.argument("destination", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(destination):
+    url = current_app.config["DATABASE_URL"]
+    destination = destination or backup.default_destination(Path(current_app.instance_path), url)
+    try:
+        written = backup.backup(url, destination)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    size = written.stat().st_size
+    click.echo(f"Backed up the database to {written} ({size / 1_048_576:.1f} MB).")

@@ -14,7 +14,12 @@ login_manager.session_protection = "strong"
 
 csrf = CSRFProtect()
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# When the shared storage (Redis) is unreachable, count in this worker's memory until it is back
+# (checked again with a growing pause) rather than failing the request; any other error of the
+# limiter is logged and the request goes on unlimited.
+limiter = Limiter(
+    key_func=get_remote_address, default_limits=[], in_memory_fallback_enabled=True, swallow_errors=True
+)
 
 
 def login_limit() -> str:
@@ -29,6 +34,14 @@ def write_limit() -> str:
     return current_app.config["RATELIMIT_WRITE"]
 
 
+def write_ip_limit() -> str:
+    return current_app.config["RATELIMIT_WRITE_PER_ADDRESS"]
+
+
+def search_limit() -> str:
+    return current_app.config["RATELIMIT_SEARCH"]
+
+
 def account_or_ip() -> str:
     """Count writes per account when signed in, per address otherwise."""
     from flask_login import current_user
@@ -36,3 +49,13 @@ def account_or_ip() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return f"ip:{get_remote_address()}"
+
+
+_per_account = limiter.limit(write_limit, key_func=account_or_ip, methods=["POST"])
+# One budget per address across every kind of write.
+_per_address = limiter.limit(write_ip_limit, key_func=get_remote_address, methods=["POST"], scope="write-address")
+
+
+def write_limited(view):
+    """Writes are limited per account and, more loosely, per address."""
+    return _per_address(_per_account(view))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from community import badges, permissions, reputation
-from community.db import get_by_id, utcnow
+from community.db import get_by_id, lock_row, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User
 from community.rules import current
@@ -14,9 +14,10 @@ from community.threads import clear_acceptance, queue_reindex
 
 
 def _lock_thread(session: Session, thread_id: int) -> Thread:
-    """Re-read the thread under a row lock (PostgreSQL) so two accepts cannot interleave."""
+    """Re-read the thread under a write lock so two accepts cannot interleave."""
+    lock_row(session, Thread, thread_id)
     return session.scalars(
-        select(Thread).where(Thread.id == thread_id).with_for_update().execution_options(populate_existing=True)
+        select(Thread).where(Thread.id == thread_id).execution_options(populate_existing=True)
     ).one()
 
 
@@ -44,6 +45,9 @@ def accept_answer(session: Session, actor: User, post: Post) -> Thread:
     thread.accept_held = by_asker and _looks_like_collusion(session, thread, post, now)
     queue_reindex(session, thread.id)
     session.flush()
+    # Lock every member whose reputation changes here at once, in id order: each sync below locks
+    # only its own pair, so a vote between two of them could deadlock with this accept.
+    reputation.lock_members(session, {post.author_id, thread.author_id, previous.author_id if previous else None})
     if previous is not None:
         reputation.sync_accept(session, previous, thread)
     reputation.sync_accept(session, post, thread)

@@ -122,6 +122,14 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     session.flush()
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Make every session and remember cookie of this member stop working (sign-out).
+
+    Sessions live in signed cookies, so a copied cookie could otherwise outlive sign-out."""
+    user.session_token = secrets.token_hex(16)
+    session.flush()
+
+
 def set_role(session: Session, user: User, role: Role) -> None:
     user.role = Role(role).value
     session.flush()

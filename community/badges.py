@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from community import permissions
+from community.db import utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.impact import accepted_answers
 from community.models import BadgeAward, Post, PostRevision, Role, Thread, User, Vote
@@ -144,6 +145,9 @@ def _find_streak(session, user_ids, days: int = 7) -> Found:
         Post.author_id,
         user_ids,
     )
+    if user_ids is not None:
+        # After an answer, only a streak ending today can be new: read just the last days.
+        query = query.where(Post.created_at >= utcnow() - timedelta(days=days + 1))
     by_user: dict[int, set[date]] = {}
     for user_id, created in session.execute(query):
         by_user.setdefault(user_id, set()).add(created.date())
@@ -181,7 +185,8 @@ def _scholar(user_ids):
 
 def _welcomed(user_ids):
     """Answered a question that was its asker's very first."""
-    first_thread = select(func.min(Thread.id)).group_by(Thread.author_id).scalar_subquery()
+    earlier = aliased(Thread)
+    is_first = ~exists().where(earlier.author_id == Thread.author_id, earlier.id < Thread.id)
     q = (
         select(Post.author_id)
         .join(Thread, Thread.id == Post.thread_id)
@@ -189,7 +194,7 @@ def _welcomed(user_ids):
             Post.is_question.is_(False),
             Post.deleted_at.is_(None),
             Post.author_id != Thread.author_id,
-            Thread.id.in_(first_thread),
+            is_first,
         )
         .distinct()
     )

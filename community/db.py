@@ -90,3 +90,14 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = F
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def lock_row(session, model, ident) -> None:
+    """Take a write lock before reading what a change depends on.
+
+    A no-op UPDATE locks the row on PostgreSQL (like SELECT ... FOR UPDATE) and, on SQLite,
+    starts the write transaction now, so the reads that follow see the latest commit instead
+    of a state another worker is about to change."""
+    from sqlalchemy import update
+
+    session.execute(update(model).where(model.id == ident).values(id=model.id))

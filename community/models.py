@@ -312,3 +312,20 @@ class DeflectionView(Base):
     answer_author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     opened_at: Mapped[timestamp] = mapped_column(index=True)
     asked_after_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins for one typed login from one address: slows, then locks, that pair only.
+
+    Keyed by what was typed, not by account, so the answer is the same whether or not the
+    account exists."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (UniqueConstraint("login_key", "address"),)
+
+    id: Mapped[intpk]
+    login_key: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[timestamp] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -156,11 +156,23 @@ def capped_points_on_day(session: Session, user_id: int, now: datetime) -> int:
 
 
 def _lock_users(session: Session, user_ids: set[int]) -> dict[int, int]:
-    """Read reputations under row locks taken in id order, so two workers never deadlock."""
+    """Read reputations under row locks taken in id order, so two workers never deadlock.
+
+    FOR NO KEY UPDATE (key_share), not FOR UPDATE: the transaction's own inserts (a vote, an
+    answer) already hold FOR KEY SHARE locks on users rows through their foreign keys, which
+    FOR UPDATE waits for, so two votes between the same members deadlocked on PostgreSQL."""
     rows = session.execute(
-        select(User.id, User.reputation).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update()
+        select(User.id, User.reputation)
+        .where(User.id.in_(sorted(user_ids)))
+        .order_by(User.id)
+        .with_for_update(key_share=True)
     )
     return dict(rows.all())
+
+
+def lock_members(session: Session, user_ids: set[int | None]) -> None:
+    """Lock, in id order, the members that several syncs in one transaction will change."""
+    _lock_users(session, {u for u in user_ids if u is not None})
 
 
 def _reconcile(
@@ -260,7 +272,11 @@ def sync_post(session: Session, post: Post, thread: Thread, *, reversal=Reason.P
 
 
 def sync_thread(session: Session, thread: Thread, *, reversal=Reason.POST_DELETED) -> None:
-    for post in session.scalars(select(Post).where(Post.thread_id == thread.id).order_by(Post.id)):
+    posts = list(session.scalars(select(Post).where(Post.thread_id == thread.id).order_by(Post.id)))
+    # Everyone any post of the thread can pay or earn, locked once in id order up front.
+    voters = session.scalars(select(Vote.user_id).where(Vote.post_id.in_([p.id for p in posts])))
+    lock_members(session, {thread.author_id, *(p.author_id for p in posts), *voters})
+    for post in posts:
         sync_post(session, post, thread, reversal=reversal)
 
 

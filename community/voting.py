@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from community import badges, permissions, reputation
-from community.db import utcnow
+from community.db import lock_row, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User, Vote
 from community.rules import Privilege, current, threshold
@@ -91,6 +91,7 @@ def cast_vote(session: Session, voter: User, post: Post, value: int) -> int:
     thread = session.get(Thread, post.thread_id)
     _check_may_vote(session, voter, post, thread)
     now = utcnow()
+    lock_row(session, Post, post.id)  # the score changes anyway; reading after the lock keeps `previous` true
 
     existing = _current_vote(session, voter, post)
     if existing is not None and not existing.counted:

@@ -4,6 +4,7 @@ from alembic import context
 
 from community import models  # noqa: F401 - registers every table on Base.metadata
 from community.db import Base, make_engine
+from migrations import include_name
 
 config = context.config
 
@@ -25,6 +26,7 @@ def run_migrations() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -48,8 +48,10 @@ WEIGHT_END = "\x1f"
 
 
 def weighted(parts: list[tuple[float, str]]) -> str:
-    """Join texts into one field value whose words carry their part's weight (see WeightedTokenizer)."""
-    return "".join(f"{SEGMENT}{weight}{WEIGHT_END}{text}" for weight, text in parts if text)
+    """Join texts into one field value whose words carry their part's weight (see WeightedTokenizer).
+    The marks are taken out of the texts first, so no post can forge a segment or a weight."""
+    unmarked = str.maketrans({SEGMENT: " ", WEIGHT_END: " "})
+    return "".join(f"{SEGMENT}{weight}{WEIGHT_END}{text.translate(unmarked)}" for weight, text in parts if text)
 
 
 class WeightedTokenizer(Tokenizer):

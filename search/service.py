@@ -1,6 +1,7 @@
 """Search as readers see it: backend hits turned into threads with their best post and a snippet."""
 
 import html
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from search.backend import BackendResult, SearchBackend, SearchRequest
 from search.documents import html_to_text
 
 EXCERPT_CHARS = 220
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,6 +33,8 @@ class SearchPage:
     terms: list[str] = field(default_factory=list)
     partial: bool = False
     total_exact: bool = True
+    # True when the index could not be read (missing, moved, broken): the page says so.
+    unavailable: bool = False
 
     @property
     def pages(self) -> int:
@@ -92,7 +96,11 @@ def _best_post(backend: SearchBackend, thread: Thread, posts: list[Post], terms:
 
 
 def run_search(session: Session, backend: SearchBackend, request: SearchRequest) -> SearchPage:
-    found: BackendResult = backend.search(request)
+    try:
+        found: BackendResult = backend.search(request)
+    except Exception:  # the index is unusable: the rest of the site must keep working
+        log.exception("search failed")
+        return SearchPage(request=request, items=[], total=0, unavailable=True)
     threads = _load_threads(session, found.thread_ids)
     posts = _visible_posts(session, list(threads))
     items = []
@@ -132,7 +140,11 @@ class SimilarItem:
 
 def similar_threads(session: Session, backend: SearchBackend, title: str, limit: int = 5) -> list[SimilarItem]:
     """Up to `limit` threads that look like the same problem, solved ones first."""
-    found = backend.similar(title, limit=limit * 2)
+    try:
+        found = backend.similar(title, limit=limit * 2)
+    except Exception:  # an unusable index must not stop anyone asking
+        log.exception("similar questions lookup failed")
+        return []
     threads = _load_threads(session, found.thread_ids)
     ordered = [threads[tid] for tid in found.thread_ids if tid in threads]
     ordered.sort(key=lambda t: not t.is_solved)  # stable: relevance order kept within each group

@@ -12,13 +12,13 @@ from datetime import datetime, time
 from itertools import combinations
 from pathlib import Path
 
-from whoosh import fields, highlight, index, query, scoring
+from whoosh import fields, index, query, scoring
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
+from search import highlighting
 from search.analysis import (
     clean_query,
-    highlight_analyzer,
     plain_analyzer,
     split_phrases,
     stemming_analyzer,
@@ -115,7 +115,6 @@ class WhooshBackend:
         self._local = threading.local()
         self._stem = stemming_analyzer()
         self._plain = plain_analyzer()
-        self._highlight = highlight_analyzer()
 
     # -- the index and its searchers -------------------------------------------------------
     def _index(self) -> index.Index:
@@ -135,6 +134,9 @@ class WhooshBackend:
         if searcher is not None and not searcher.up_to_date():
             # Not searcher.refresh(): it reuses readers of segments that only gained deletions,
             # so updated and removed threads would still match their old words.
+            # Forget it before closing: if opening the next one fails (the index is away for a
+            # moment), later searches must not find a closed searcher here and fail for good.
+            self._local.searcher = None
             searcher.close()
             searcher = None
         if searcher is None:
@@ -344,13 +346,10 @@ class WhooshBackend:
 
     def snippet(self, text: str, terms: list[str], max_chars: int = 240) -> str:
         """An HTML-escaped excerpt of `text` around the matching words, each wrapped in <mark>."""
-        fragmenter = highlight.ContextFragmenter(maxchars=max_chars, surround=80)
-        formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        return highlight.highlight(text, terms, self._highlight, fragmenter, formatter, top=2)
+        return highlighting.snippet(text, terms, max_chars)
 
     def matching_terms(self, text: str, terms: list[str]) -> set[str]:
-        wanted = set(terms)
-        return {t.text for t in self._highlight(text) if t.text in wanted}
+        return highlighting.matching_terms(text, terms)
 
     # -- writing ----------------------------------------------------------------------------
     @contextmanager

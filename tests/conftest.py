@@ -2,6 +2,9 @@
 
 import functools
 import os
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,7 +14,7 @@ from app import create_app
 from community import accounts
 from community.db import Base, make_engine, make_session_factory
 from config import TestingConfig
-from migrations import upgrade_database
+from migrations import SEARCH_BACKEND_TABLES, upgrade_database
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -30,6 +33,56 @@ def pytest_addoption(parser):
         "--db", choices=("sqlite", "postgres"), default="sqlite",
         help="Database to run against; postgres reads TEST_DATABASE_URL.",
     )
+
+
+def search_backend_names(config) -> list[str]:
+    """Whoosh always; PostgreSQL full-text search too when the suite runs on PostgreSQL."""
+    return ["whoosh", "postgres"] if config.getoption("--db") == "postgres" else ["whoosh"]
+
+
+def pytest_generate_tests(metafunc):
+    # Tests that use `search_backend_name` run once per backend. On SQLite the postgres variant
+    # is never generated (rather than skipped), so CI's SQLite pass has nothing to fail on.
+    if "search_backend_name" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "search_backend_name", search_backend_names(metafunc.config), indirect=True, scope="module"
+        )
+
+
+@pytest.fixture(scope="module")
+def search_backend_name(request) -> str:
+    """The search backend under test ("whoosh" or "postgres"); see pytest_generate_tests."""
+    return request.param
+
+
+@contextmanager
+def standalone_search_backend(name: str, workdir: Path, database_url: str | None = None):
+    """A backend with an index of its own: a fresh Whoosh index under `workdir`, or scratch
+    copies of the PostgreSQL search tables, dropped afterwards (so a module's backend and the
+    app's never share rows)."""
+    if name == "whoosh":
+        from search.whoosh_backend import WhooshBackend
+
+        backend = WhooshBackend(workdir / "index")
+        try:
+            yield backend
+        finally:
+            backend.close()
+        return
+    from search.postgres_backend import PostgresBackend
+
+    prefix = f"scratch{uuid.uuid4().hex[:10]}"
+    engine = make_engine(database_url)
+    copies = {f"{prefix}_documents": "search_documents", f"{prefix}_words": "search_words"}
+    try:
+        with engine.begin() as conn:
+            for copy, table in copies.items():
+                conn.execute(text(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)"))
+        yield PostgresBackend(engine, prefix=prefix)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {', '.join(copies)}"))
+        engine.dispose()
 
 
 def _reset_postgres(url: str) -> None:
@@ -68,6 +121,7 @@ def _empty_all_tables(engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            tables += sorted(SEARCH_BACKEND_TABLES)  # the PostgreSQL search backend's index
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             conn.execute(text("UPDATE threads SET accepted_post_id = NULL"))
@@ -93,8 +147,10 @@ def db(engine):
 
 
 @pytest.fixture
-def app(engine, database_url, tmp_path):
-    app = create_app(TestingConfig(database_url, search_index_dir=str(tmp_path / "index")))
+def app(request, engine, database_url, tmp_path):
+    """The site; its search backend is `search_backend_name`'s when the test asks for that."""
+    backend = request.getfixturevalue("search_backend_name") if "search_backend_name" in request.fixturenames else None
+    app = create_app(TestingConfig(database_url, search_index_dir=str(tmp_path / "index"), search_backend=backend))
     yield app
     app.extensions["hearth.search"].close()
     app.extensions["hearth.engine"].dispose()

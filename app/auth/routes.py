@@ -1,4 +1,5 @@
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
@@ -8,7 +9,7 @@ from app.extensions import limiter, login_limit, register_limit
 from app.searching import visitor
 from app.security import safe_next_url
 from app.web import ActionForm, save
-from community import accounts
+from community import accounts, sign_in_guard
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -44,21 +45,46 @@ def login():
         return redirect(url_for("threads.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(get_session(), form.login.data, form.password.data)
+        db, address = get_session(), get_remote_address()
+        wait = sign_in_guard.wait_seconds(db, form.login.data, address)
+        if wait:
+            return _throttled(form, wait)
+        user = accounts.authenticate(db, form.login.data, form.password.data)
         if user is None:
+            wait = sign_in_guard.record_failure(db, form.login.data, address)
+            db.commit()
+            if wait:
+                return _throttled(form, wait)
             form.form_errors.append("That username or password is not right.")
         else:
+            sign_in_guard.record_success(db, form.login.data, address)
+            db.commit()
             _sign_in(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next"), url_for("threads.home")))
     return render_template("auth/login.html", form=form), 400 if form.errors or form.form_errors else 200
 
 
+def _throttled(form: LoginForm, wait: int):
+    """Too many failed tries for this name from this address: the same answer whether or not it exists."""
+    when = f"{wait} seconds" if wait < 120 else f"{(wait + 59) // 60} minutes"
+    form.form_errors.append(
+        f"Too many failed sign-ins for this name from your address. Try again in {when}."
+    )
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     if ActionForm().validate_on_submit():
+        if current_user.is_authenticated:
+            db = get_session()
+            accounts.end_sessions(db, current_user._get_current_object())
+            db.commit()
         logout_user()
         session.clear()
-        flash("You are signed out.", "info")
+        flash("You are signed out on this and every other device.", "info")
     return redirect(url_for("threads.home"))
 
 

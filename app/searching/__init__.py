@@ -19,7 +19,9 @@ def backend() -> SearchBackend:
 
 
 def init_app(app: Flask) -> None:
-    search_backend = make_backend(app.config["SEARCH_BACKEND"], app.config["SEARCH_INDEX_DIR"])
+    search_backend = make_backend(
+        app.config["SEARCH_BACKEND"], app.config["SEARCH_INDEX_DIR"], engine=app.extensions["hearth.engine"]
+    )
     app.extensions["hearth.search"] = search_backend
     factory = app.extensions["hearth.sessionmaker"]
     mode = app.config["SEARCH_INDEXER"]

@@ -2,6 +2,7 @@
 from flask import current_app, jsonify, redirect, render_template, request, url_for
 
 from app.db import get_session
+from app.extensions import account_or_ip, limiter, search_limit
 from app.searching import backend, bp, visitor
 from app.web import date_arg, page_arg, viewer
 from community import categories, permissions, search_log, threads
@@ -35,13 +36,16 @@ def search_request_from_args(problems: list[str]) -> SearchRequest:
 
 
 @bp.route("/search")
+@limiter.limit(search_limit, key_func=account_or_ip, scope="search")
 def results():
     problems: list[str] = []
     search_request = search_request_from_args(problems)
     db = get_session()
     page = run_search(db, backend(), search_request)
+    if page.unavailable:
+        problems.append("Search is unavailable right now; please try again in a few minutes.")
     query_id = None
-    if search_request.text.strip():
+    if search_request.text.strip() and not page.unavailable:
         visitor.note_search()
         if search_request.page == 1 and not permissions.is_staff(viewer()):
             logged = search_log.log_query(db, search_request.text, page.total)
@@ -57,6 +61,7 @@ def results():
 
 
 @bp.route("/search/similar")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIMILAR"], key_func=account_or_ip, scope="similar")
 def similar():
     """Threads that look like the question being typed, as JSON for the ask page's script."""
     title = request.args.get("title", "")[:300]

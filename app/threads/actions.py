@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import login_required
 
 from app.db import get_session
-from app.extensions import account_or_ip, limiter, write_limit
+from app.extensions import write_limited
 from app.searching import backend as search_backend
 from app.searching import visitor
 from app.threads import bp
@@ -14,8 +14,6 @@ from community import accepting, categories, permissions, reading, threads, voti
 from community.errors import NotFound
 from community.models import Thread
 from search.service import similar_threads
-
-write_limited = limiter.limit(write_limit, key_func=account_or_ip, methods=["POST"])
 
 
 def _category_choices():

@@ -5,6 +5,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from app.db import get_session
+from app.extensions import write_limited
 from app.users import bp
 from app.users.charts import reputation_chart
 from app.web import ActionForm, page_arg, viewer
@@ -71,6 +72,7 @@ def profile(username: str):
 
 @bp.route("/u/<username>/champion", methods=["POST"])
 @login_required
+@write_limited
 def award_champion(username: str):
     db = get_session()
     member = accounts.get_by_username(db, username)
@@ -93,6 +95,7 @@ def award_champion(username: str):
 
 @bp.route("/u/<username>/revert-votes", methods=["POST"])
 @login_required
+@write_limited
 def revert_votes(username: str):
     if not ActionForm().validate_on_submit():
         abort(400)

@@ -1,9 +1,13 @@
-"""`make bench`: search speed on a synthetic community and relevance on real text.
+"""`make bench`: search speed on a synthetic community, relevance on real text, and the HTTP
+load on the synthetic community's pages under gunicorn against a bare-Flask ceiling (wrk).
 
-The last line printed is one JSON object with every figure."""
+The last line printed is one JSON object with every figure. BENCH_THREADS (20,000) sets the
+community's size, BENCH_LOAD_SECONDS (10) the length of each load run, and BENCH_KEEP=1 keeps
+the generated database and index (their folder is printed) instead of deleting them."""
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -13,6 +17,7 @@ from community.db import make_engine, make_session_factory
 from migrations import upgrade_database
 from search import indexer
 from search.whoosh_backend import WhooshBackend
+from tests.bench import load as load_bench
 from tests.bench import relevance, search_bench
 from tests.bench.stackexchange import load
 
@@ -45,6 +50,7 @@ def relevance_figures() -> dict:
         }
     backend.close()
     engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
     return figures
 
 
@@ -52,7 +58,15 @@ def main() -> None:
     started = time.time()
     size = int(os.environ.get("BENCH_THREADS", 20_000))
     figures = relevance_figures()
-    figures |= search_bench.run(threads_count=size, posts_count=size * 5)
+    workdir = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
+    try:
+        figures |= search_bench.run(threads_count=size, posts_count=size * 5, workdir=workdir)
+        figures |= load_bench.run(workdir)
+    finally:
+        if os.environ.get("BENCH_KEEP") == "1":
+            print(f"bench: the generated database and index are kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     print(f"bench finished in {time.time() - started:.0f} s", file=sys.stderr)
     print(json.dumps(figures, sort_keys=True))
 

@@ -46,8 +46,10 @@ def _queries(text, rng: random.Random, count: int) -> list[SearchRequest]:
     return out
 
 
-def run(threads_count: int = 20_000, posts_count: int = 100_000, queries: int = 500) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
+def run(threads_count: int = 20_000, posts_count: int = 100_000, queries: int = 500, workdir: Path | None = None) -> dict:
+    """Figures for search; the database and index are left in `workdir` (a new temporary
+    folder when not given) for the HTTP load run to serve."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="hearth-bench-"))
     url = f"sqlite:///{workdir / 'bench.db'}"
     upgrade_database(url)
     engine = make_engine(url)
@@ -55,7 +57,10 @@ def run(threads_count: int = 20_000, posts_count: int = 100_000, queries: int = 
     started = time.perf_counter()
     with factory() as session:
         data = generate(session, threads=threads_count, posts=posts_count)
-    print(f"generated {data['threads']} threads, {data['posts']} posts in {time.perf_counter() - started:.1f} s")
+    print(
+        f"generated {data['threads']} threads, {data['posts']} posts, {data['users']} members, "
+        f"{data['votes']} votes, {data['accepted']} accepted answers in {time.perf_counter() - started:.1f} s"
+    )
 
     backend = WhooshBackend(workdir / "index")
     started = time.perf_counter()

@@ -42,6 +42,9 @@ def live_server(database_url, tmp_path_factory):
         RATELIMIT_REGISTER="1000 per hour",
         RATELIMIT_LOGIN="1000 per hour",
         RATELIMIT_WRITE="1000 per minute",
+        RATELIMIT_WRITE_PER_ADDRESS="10000 per minute",
+        RATELIMIT_SEARCH="1000 per minute",
+        RATELIMIT_SIMILAR="1000 per minute",
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(instance / "gunicorn.log", "wb")

@@ -5,13 +5,14 @@ from alembic.migration import MigrationContext
 
 from community import models  # noqa: F401 - registers every table on Base.metadata
 from community.db import Base
+from migrations import SEARCH_BACKEND_TABLES, include_name
 
 
 def _diff(engine):
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection,
-            opts={"compare_type": True, "compare_server_default": True},
+            opts={"compare_type": True, "compare_server_default": True, "include_name": include_name},
         )
         return compare_metadata(context, Base.metadata)
 
@@ -25,4 +26,12 @@ def test_every_model_table_is_created_by_the_migrations(engine):
     from sqlalchemy import inspect
 
     tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
-    assert tables == set(Base.metadata.tables)
+    assert tables - SEARCH_BACKEND_TABLES == set(Base.metadata.tables)
+
+
+def test_the_postgres_search_tables_exist_only_on_postgres(engine):
+    from sqlalchemy import inspect
+
+    tables = set(inspect(engine).get_table_names())
+    expected = SEARCH_BACKEND_TABLES if engine.dialect.name == "postgresql" else set()
+    assert tables & SEARCH_BACKEND_TABLES == expected

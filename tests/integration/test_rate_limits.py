@@ -12,6 +12,9 @@ class LimitedConfig(TestingConfig):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_LOGIN = "3 per minute"
     RATELIMIT_WRITE = "2 per minute"
+    RATELIMIT_WRITE_PER_ADDRESS = "3 per minute"
+    RATELIMIT_SEARCH = "2 per minute"
+    RATELIMIT_SIMILAR = "2 per minute"
 
 
 @pytest.fixture
@@ -46,3 +49,28 @@ def test_answers_are_limited_per_account(limited_app, db):
     page = client.get(f"/t/{thread.id}/{thread.slug}")
     # Count the rendered answer bodies: the page's JSON-LD repeats each answer's text as well.
     assert page.data.count(b"<p>Answer number") == 2
+
+
+def test_one_address_has_one_write_budget_across_accounts(limited_app, db):
+    thread = make_thread(db)
+    for name in ("puppet_one", "puppet_two"):
+        make_user(db, name)
+    db.commit()
+    statuses = []
+    for name in ("puppet_one", "puppet_two"):
+        client = limited_app.test_client()
+        client.post("/login", data={"login": name, "password": PASSWORD})
+        url = f"/t/{thread.id}/answer"
+        statuses += [client.post(url, data={"body": f"Answer from {name} number {n}."}).status_code for n in range(2)]
+    # Each account is under its own limit of 2, but the address allows 3 writes a minute.
+    assert statuses == [302, 302, 302, 429]
+
+
+def test_searches_are_limited_with_a_retry_after(limited_app, db):
+    client = limited_app.test_client()
+    assert [client.get("/search?q=boiler").status_code for _ in range(2)] == [200, 200]
+    blocked = client.get("/search?q=boiler")
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert [client.get("/search/similar?title=boiler+pressure").status_code for _ in range(3)] == [200, 200, 429]
+    # Another address still searches.
+    assert client.get("/search?q=boiler", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200

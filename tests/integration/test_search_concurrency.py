@@ -1,4 +1,5 @@
-"""Several processes writing and indexing at once lose nothing; and the `flask search` commands."""
+"""Several processes writing and indexing at once lose nothing; and the `flask search` commands.
+Once per search backend (conftest.py)."""
 
 import multiprocessing
 import re
@@ -7,6 +8,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from community import threads
@@ -15,8 +17,11 @@ from community.models import Post, Thread, User
 from search import indexer
 from search.backend import SearchRequest
 from search.documents import ThreadDocument, all_public_thread_ids, build_documents
+from search.postgres_backend import PostgresBackend
 from search.whoosh_backend import WhooshBackend
 from tests.factories import make_category, make_thread, make_user
+
+pytestmark = pytest.mark.usefixtures("search_backend_name")
 
 WRITERS = 4
 ANSWERS_EACH = 10
@@ -28,13 +33,20 @@ def unique_word(writer: int, n: int) -> str:
     return f"zqw{writer}n{n}"
 
 
-def write_answers(database_url, index_dir, writer, user_id, thread_ids, start, errors_dir) -> None:
-    """One "web worker": its own engine, its own backend on the shared index directory, and a
-    drain after every commit."""
+def shared_backend(name: str, index_dir, engine, writer_timeout: float = 30.0):
+    """A backend on the index every worker shares: the Whoosh folder, or the PostgreSQL tables."""
+    if name == "postgres":
+        return PostgresBackend(engine, writer_timeout=writer_timeout)
+    return WhooshBackend(index_dir, writer_timeout=writer_timeout)
+
+
+def write_answers(backend_name, database_url, index_dir, writer, user_id, thread_ids, start, errors_dir) -> None:
+    """One "web worker": its own engine, its own backend on the shared index, and a drain after
+    every commit."""
     try:
         engine = make_engine(database_url)
         factory = make_session_factory(engine)
-        backend = WhooshBackend(index_dir)
+        backend = shared_backend(backend_name, index_dir, engine)
         start.wait(timeout=JOIN_TIMEOUT)
         for n in range(ANSWERS_EACH):
             thread_id = thread_ids[(writer + n) % len(thread_ids)]
@@ -62,14 +74,14 @@ def _db_versions(session) -> dict[int, str]:
     return {d.thread_id: d.version for d in documents}
 
 
-def test_processes_writing_and_indexing_at_once_lose_nothing(db, database_url, tmp_path):
+def test_processes_writing_and_indexing_at_once_lose_nothing(search_backend_name, db, database_url, tmp_path):
     category = make_category(db)
     targets = [make_thread(db, category=category, title=f"Shared thread number {n} about heating") for n in range(2)]
     writers = [make_user(db) for _ in range(WRITERS)]
     db.commit()
     factory = make_session_factory(db.get_bind())
     index_dir = tmp_path / "index"
-    backend = WhooshBackend(index_dir)
+    backend = shared_backend(search_backend_name, index_dir, db.get_bind())
     assert indexer.drain(factory, backend) == 2
     errors_dir = tmp_path / "errors"
     errors_dir.mkdir()
@@ -79,7 +91,10 @@ def test_processes_writing_and_indexing_at_once_lose_nothing(db, database_url, t
     processes = [
         ctx.Process(
             target=write_answers,
-            args=(database_url, str(index_dir), n, writers[n].id, [t.id for t in targets], start, str(errors_dir)),
+            args=(
+                search_backend_name, database_url, str(index_dir), n, writers[n].id, [t.id for t in targets], start,
+                str(errors_dir),
+            ),
             daemon=True,
         )
         for n in range(WRITERS)
@@ -103,7 +118,7 @@ def test_processes_writing_and_indexing_at_once_lose_nothing(db, database_url, t
     assert db.scalar(select(func.count()).select_from(Post).where(Post.is_question.is_(False))) == WRITERS * ANSWERS_EACH
     assert indexer.pending(db) == 0
     backend.close()
-    fresh = WhooshBackend(index_dir)
+    fresh = shared_backend(search_backend_name, index_dir, db.get_bind())
     for writer in range(WRITERS):
         for n in range(ANSWERS_EACH):
             expected = targets[(writer + n) % len(targets)].id
@@ -204,10 +219,11 @@ def test_worker_once_drains_the_outbox_and_exits(app, db):
     assert "Indexed" not in _invoke(app, "worker", "--once")
 
 
-def test_worker_once_leaves_rows_when_another_indexer_holds_the_writer(app, db):
+def test_worker_once_leaves_rows_when_another_indexer_holds_the_writer(search_backend_name, app, db):
     made, _ = _three_threads(db)
     backend = app.extensions["hearth.search"]
-    other = WhooshBackend(backend.index_dir, writer_timeout=0.1)
+    index_dir = app.config["SEARCH_INDEX_DIR"]
+    other = shared_backend(search_backend_name, index_dir, app.extensions["hearth.engine"], writer_timeout=0.1)
     backend.writer_timeout = 0.2
     with other.writer():
         output = _invoke(app, "worker", "--once")

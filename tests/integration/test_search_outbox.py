@@ -1,5 +1,6 @@
 """Every change to a thread writes an outbox row in its own transaction, and is searchable once
-that transaction commits; nothing is lost between the commit and the indexing."""
+that transaction commits; nothing is lost between the commit and the indexing. Once per search
+backend (conftest.py)."""
 
 import pytest
 from sqlalchemy import func, select, text
@@ -12,6 +13,8 @@ from search import indexer
 from search.backend import SearchRequest
 from tests.factories import TAGGER_REPUTATION, make_answer, make_category, make_thread, make_user
 from tests.integration.helpers import login
+
+pytestmark = pytest.mark.usefixtures("search_backend_name")
 
 
 @pytest.fixture
@@ -273,8 +276,9 @@ class WorkerConfig(TestingConfig):
 
 
 @pytest.fixture
-def worker_app(engine, database_url, tmp_path):
-    app = create_app(WorkerConfig(database_url, search_index_dir=str(tmp_path / "worker-index")))
+def worker_app(search_backend_name, engine, database_url, tmp_path):
+    index_dir = str(tmp_path / "worker-index")
+    app = create_app(WorkerConfig(database_url, search_index_dir=index_dir, search_backend=search_backend_name))
     yield app
     app.extensions["hearth.search"].close()
     app.extensions["hearth.engine"].dispose()

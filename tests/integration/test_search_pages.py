@@ -1,5 +1,6 @@
 """Searching through the site: the results page, following a result, filters, suggestions,
-paging, the similar-questions endpoint and the ask page's look-alike check."""
+paging, the similar-questions endpoint and the ask page's look-alike check (once per search
+backend: see `search_backend_name` in conftest.py)."""
 
 import html
 import re
@@ -12,6 +13,8 @@ from community import accepting, threads
 from community.models import Post, Role, Thread
 from tests.factories import TAGGER_REPUTATION, make_answer, make_category, make_thread, make_user
 from tests.integration.helpers import login, text
+
+pytestmark = pytest.mark.usefixtures("search_backend_name")
 
 RESULT = re.compile(r'<li class="search-result[^"]*">.*?</li>', re.S)
 OPEN_LINK = re.compile(r'<a href="/search/open/(\d+)(?:\?[^"]*)?">([^<]*)</a>')

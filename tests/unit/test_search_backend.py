@@ -1,5 +1,6 @@
-"""The Whoosh backend on its own index: ranking, filters, sorting, paging, phrases, spelling,
-look-alikes, rebuilds, and reconciling the index with the database."""
+"""Each search backend on its own index: ranking, filters, sorting, paging, phrases, spelling,
+look-alikes, rebuilds, and reconciling the index with the database. Tests run once per backend
+(Whoosh always, PostgreSQL too with --db=postgres: see `search_backend_name` in conftest.py)."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -7,13 +8,16 @@ import pytest
 from sqlalchemy import delete, select
 from whoosh import index as whoosh_index
 
+from app import create_app
 from community import accepting, threads
-from community.db import make_session_factory
+from community.db import make_engine, make_session_factory
 from community.models import Role, SearchOutbox, Thread
-from search import indexer
+from config import TestingConfig
+from search import indexer, make_backend
 from search.backend import SearchRequest
 from search.documents import ThreadDocument, build_documents
 from search.whoosh_backend import WhooshBackend
+from tests.conftest import standalone_search_backend
 from tests.factories import make_answer, make_category, make_thread, make_user
 
 BASE = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -52,7 +56,15 @@ def doc(
 
 
 @pytest.fixture
-def backend(tmp_path):
+def backend(request, search_backend_name, tmp_path):
+    database_url = request.getfixturevalue("database_url") if search_backend_name == "postgres" else None
+    with standalone_search_backend(search_backend_name, tmp_path, database_url) as backend:
+        yield backend
+
+
+@pytest.fixture
+def whoosh_backend(tmp_path):
+    """For the tests about Whoosh's own index files."""
     backend = WhooshBackend(tmp_path / "index")
     yield backend
     backend.close()
@@ -350,9 +362,10 @@ def test_a_removed_thread_never_feeds_a_suggestion(vocabulary):
     assert found(vocabulary, "zeppelin") == []
 
 
-def test_words_left_behind_by_a_removed_thread_are_never_suggested(backend):
+def test_words_left_behind_by_a_removed_thread_are_never_suggested(whoosh_backend):
     """In a large index a removal does not rewrite the segment, so the removed thread's words stay
     in the term lists (and the spelling graph) until a merge: they must still not be suggested."""
+    backend = whoosh_backend
     put(backend, doc(1, "Boiler pressure drops", "The boiler gauge reads zero."), doc(7, "Zeppelin valve", "It leaks."))
     assert backend.search(SearchRequest(text="boiler zeppelim")).suggestion == "boiler zeppelin"
     ix = whoosh_index.open_dir(str(backend.index_dir))
@@ -527,3 +540,24 @@ def test_reconcile_notices_a_database_change_whose_outbox_row_was_lost(db, backe
 
     assert indexer.reconcile(synced["factory"], backend) == {"missing": 0, "stale": 1, "removed": 0, "fixed": 1}
     assert found(backend, "boiler", status="solved") == [synced["threads"][1].id]
+
+
+# --- choosing a backend ----------------------------------------------------------------------
+
+
+def test_the_postgres_backend_needs_a_postgres_database(tmp_path):
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'hearth.db'}")
+    with pytest.raises(ValueError, match="DATABASE_URL must be a PostgreSQL database"):
+        make_backend("postgres", str(tmp_path / "index"), engine=sqlite)
+    with pytest.raises(ValueError, match="DATABASE_URL must be a PostgreSQL database"):
+        make_backend("postgres", str(tmp_path / "index"))
+    with pytest.raises(ValueError, match="use 'whoosh' or 'postgres'"):
+        make_backend("elastic", str(tmp_path / "index"), engine=sqlite)
+    assert isinstance(make_backend("whoosh", str(tmp_path / "index"), engine=sqlite), WhooshBackend)
+    sqlite.dispose()
+
+
+def test_an_app_on_sqlite_refuses_the_postgres_backend(tmp_path):
+    config = TestingConfig(f"sqlite:///{tmp_path / 'hearth.db'}", str(tmp_path / "index"), search_backend="postgres")
+    with pytest.raises(ValueError, match="SEARCH_BACKEND=postgres"):
+        create_app(config)

@@ -1,7 +1,9 @@
 """Anything typed into search is treated as words: it never raises, never reaches a private
-field, and never finds threads that are not indexed."""
+field, and never finds threads that are not indexed. Run once per search backend (conftest.py)."""
 
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +13,7 @@ from app import create_app
 from config import TestingConfig
 from search.backend import SearchRequest
 from search.documents import ThreadDocument
-from search.whoosh_backend import WhooshBackend
-from tests.conftest import _empty_all_tables
+from tests.conftest import _empty_all_tables, standalone_search_backend
 from tests.factories import make_answer, make_category, make_thread, make_user
 
 HOSTILE = [
@@ -117,14 +118,18 @@ INDEXED = {
 }
 
 
+def _database_url(request, name: str) -> str | None:
+    return request.getfixturevalue("database_url") if name == "postgres" else None
+
+
 @pytest.fixture(scope="module")
-def backend(tmp_path_factory):
-    backend = WhooshBackend(tmp_path_factory.mktemp("safety") / "index")
-    with backend.writer() as writer:
-        for document in INDEXED.values():
-            writer.update(document)
-    yield backend
-    backend.close()
+def backend(request, search_backend_name, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("safety")
+    with standalone_search_backend(search_backend_name, workdir, _database_url(request, search_backend_name)) as backend:
+        with backend.writer() as writer:
+            for document in INDEXED.values():
+                writer.update(document)
+        yield backend
 
 
 # --- the backend -----------------------------------------------------------------------------
@@ -166,20 +171,69 @@ def test_any_text_never_raises_and_finds_only_indexed_threads(backend, text):
     assert set(backend.similar(text).thread_ids) <= set(INDEXED)
 
 
+# --- what is indexed -------------------------------------------------------------------------
+
+NASTY_POSTS = [
+    "x" * 5000,  # one word longer than PostgreSQL keeps in a tsvector
+    " ".join(f"w{n}" for n in range(20_000)),  # positions far past PostgreSQL's last (16383)
+    "it's C:\\temp\\new 'quoted' \"double\" a:b & | ! <-> (x) :* \\ '' \\'",
+    "forged \x1e9\x1fweight marks \x1e and \x00 NUL",
+    "ǅ ß ﬁ Ⅸ ① 🔥 مرحبا שלום e-17 wi-fi c++",
+]
+
+
+@pytest.fixture
+def scratch(request, search_backend_name, tmp_path):
+    database_url = _database_url(request, search_backend_name)
+    with standalone_search_backend(search_backend_name, tmp_path / "scratch", database_url) as backend:
+        yield backend
+
+
+@pytest.mark.parametrize("body", NASTY_POSTS)
+def test_any_post_text_can_be_indexed(scratch, body):
+    with scratch.writer() as writer:
+        writer.update(_doc(5, "Boiler " + body[:200], body, answers=body, accepted=body, tags=[body[:30]]))
+    assert scratch.search(SearchRequest(text="boiler")).thread_ids == [5]
+    assert scratch.indexed_versions() == {5: _doc(5, "Boiler " + body[:200], body, answers=body, accepted=body,
+                                                  tags=[body[:30]]).version}
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=st.text(max_size=400), tag=st.text(max_size=20))
+def test_any_document_can_be_indexed_searched_and_removed(request, search_backend_name, tmp_path, body, tag):
+    # A fresh index per example: Hypothesis reseeds `random` for each one, and Whoosh names new
+    # segments with it, so a reused index would get the same segment name twice.
+    workdir = Path(tempfile.mkdtemp(dir=tmp_path))
+    database_url = _database_url(request, search_backend_name)
+    with standalone_search_backend(search_backend_name, workdir, database_url) as scratch:
+        with scratch.writer() as writer:
+            writer.update(_doc(6, body[:80], body, answers=body, tags=[tag]))
+        assert set(scratch.search(SearchRequest(text=body)).thread_ids) <= {6}
+        assert set(scratch.similar(body).thread_ids) <= {6}
+        with scratch.writer() as writer:
+            writer.remove(6)
+        assert scratch.indexed_versions() == {}
+
+
 # --- private fields --------------------------------------------------------------------------
 
 
 @pytest.fixture
-def private(tmp_path):
+def private(request, search_backend_name, tmp_path):
     """A thread whose non-public values (id, category id, version) are distinctive tokens."""
-    backend = WhooshBackend(tmp_path / "private")
     document = _doc(8675309, "Thermostat schedule ignored", "It ignores the weekend schedule.", category_id=4242421)
     other = _doc(7, "Thermostat display blank", "Nothing on screen.", category_id=1)
-    with backend.writer() as writer:
-        writer.update(document)
-        writer.update(other)
-    yield backend, document
-    backend.close()
+    database_url = _database_url(request, search_backend_name)
+    with standalone_search_backend(search_backend_name, tmp_path / "private", database_url) as backend:
+        with backend.writer() as writer:
+            writer.update(document)
+            writer.update(other)
+        yield backend, document
 
 
 def test_the_stored_version_cannot_be_searched(private):
@@ -212,10 +266,11 @@ def test_field_syntax_does_not_filter(backend):
 
 
 @pytest.fixture(scope="module")
-def site(database_url, tmp_path_factory):
+def site(search_backend_name, database_url, tmp_path_factory):
     """One app for every page test here (cheap enough to ask it ~100 hostile questions), with a
     thread indexed through the outbox by the sync indexer; the tables are emptied afterwards."""
-    app = create_app(TestingConfig(database_url, search_index_dir=str(tmp_path_factory.mktemp("site") / "index")))
+    index_dir = str(tmp_path_factory.mktemp("site") / "index")
+    app = create_app(TestingConfig(database_url, search_index_dir=index_dir, search_backend=search_backend_name))
     with app.extensions["hearth.sessionmaker"]() as session:
         thread = make_thread(
             session, author=make_user(session), category=make_category(session),
