@@ -47,6 +47,7 @@ from community.db import utcnow
 from community.errors import ValidationError
 from community.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from community.models import Post, Role, SearchOutbox, Tag, Thread, User
+from community.text import strip_controls
 from tests.browser.test_ask_answer_accept import register
 from tests.browser.xss_corpus import CATEGORIES, CORPUS, Payload
 from tests.factories import PASSWORD, make_category, make_user
@@ -407,9 +408,10 @@ def seed_corpus(db) -> Corpus:
         for item in group:
             p = item.payload
             item.answer_id = threads.answer(db, members[p.n], thread, body=answer_body(p)).id
-            raw_md = imported_html(p, "m")
+            # An importer drops control characters like every post does (PostgreSQL refuses NUL).
+            raw_md = strip_controls(imported_html(p, "m"))
             item.import_md_id = _add_imported_post(db, thread, importer, raw_md, render_markdown(raw_md)).id
-            raw_html = imported_html(p, "h")
+            raw_html = strip_controls(imported_html(p, "h"))
             item.import_html_id = _add_imported_post(db, thread, importer, raw_html, sanitize_imported_html(raw_html)).id
         batches.append(
             Batch(thread.id, thread.slug, thread.title, threads.question_of(db, thread).id, asker.display_name, group)
