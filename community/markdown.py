@@ -20,9 +20,9 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def render_markdown(text: str) -> str:
-    """Render user Markdown to HTML that cannot run a script; links get nofollow ugc noopener."""
-    html = _md.render(text)
+def sanitize_html(html: str) -> str:
+    """HTML that cannot run a script, keeping only what posts may show; links get nofollow ugc noopener.
+    Imported HTML bodies go through this too."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -30,3 +30,8 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
+
+
+def render_markdown(text: str) -> str:
+    """Render user Markdown to safe HTML."""
+    return sanitize_html(_md.render(text))

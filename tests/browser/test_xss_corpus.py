@@ -37,7 +37,6 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nh3
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select, update
@@ -45,7 +44,7 @@ from sqlalchemy import func, select, update
 from community import accounts, search_log, threads
 from community.db import utcnow
 from community.errors import ValidationError
-from community.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from community.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown, sanitize_html
 from community.models import Post, Role, SearchOutbox, Tag, Thread, User
 from community.text import strip_controls
 from tests.browser.test_ask_answer_accept import register
@@ -152,15 +151,8 @@ def squash(text: str | None) -> str:
 
 
 def sanitize_imported_html(raw: str) -> str:
-    """What an HTML importer would store: the raw HTML cleaned by nh3 with the posts' allow-list
-    (the same tags, attributes, schemes and rel as community.markdown.render_markdown)."""
-    return nh3.clean(
-        raw,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow ugc noopener",
-    )
+    """What an HTML importer stores: the raw HTML cleaned with the posts' allow-list."""
+    return sanitize_html(raw)
 
 
 class Watch:
