@@ -82,6 +82,16 @@ class Config:
     RANK_NAMES = _names("HEARTH_RANK_NAMES")
     # Page views are counted in memory and written to the database at most this often.
     VIEW_COUNT_FLUSH_SECONDS = _int("VIEW_COUNT_FLUSH_SECONDS", 10)
+    # Pages for visitors who are not signed in are kept this long in each worker (0: never),
+    # in at most this many megabytes; a thread page is renewed as soon as the thread changes.
+    ANON_CACHE_SECONDS = _int("ANON_CACHE_SECONDS", 30)
+    ANON_CACHE_MB = _int("ANON_CACHE_MB", 16)
+    # Results of the same search are shared by the workers of one machine while the Whoosh
+    # index is unchanged, in at most this many megabytes (0: never) under SEARCH_CACHE_DIR
+    # (default: beside the index).
+    SEARCH_CACHE_MB = _int("SEARCH_CACHE_MB", 64)
+    SEARCH_CACHE_DIR = os.environ.get("SEARCH_CACHE_DIR")
+
 
 
 class DevelopmentConfig(Config):
@@ -114,6 +124,8 @@ class TestingConfig(Config):
     ANSWERS_PER_PAGE = 30
     SEARCH_INDEXER = "sync"
     VIEW_COUNT_FLUSH_SECONDS = 0
+    ANON_CACHE_SECONDS = 0
+    SEARCH_CACHE_MB = 0
 
     def __init__(
         self, database_url: str | None = None, search_index_dir: str | None = None, search_backend: str | None = None

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -103,6 +104,8 @@ class Tag(Base):
 
 class Thread(Base):
     __tablename__ = "threads"
+    # A category's list, most recently active first, reads this index instead of sorting.
+    __table_args__ = (Index("ix_threads_category_activity", "category_id", "last_activity_at"),)
 
     id: Mapped[intpk]
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
@@ -127,6 +130,8 @@ class Thread(Base):
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     # Views at the moment of acceptance: "people reached" counts the views a solution received since.
     accepted_view_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Counts every change a reader of the thread page would see, so a cached page is renewed.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")

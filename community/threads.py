@@ -4,7 +4,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from community import badges, permissions, reputation
@@ -28,6 +28,15 @@ def get_thread(session: Session, thread_id: int, viewer: User | None) -> Thread:
     return thread
 
 
+_REVISION = select(Thread.slug, Thread.revision).where(Thread.id == bindparam("thread_id"))
+
+
+def revision_of(session: Session, thread_id: int) -> tuple[str, int] | None:
+    """(slug, revision) of a thread, read without loading it: enough to find a cached page."""
+    row = session.execute(_REVISION, {"thread_id": thread_id}).first()
+    return tuple(row) if row else None
+
+
 def get_post(session: Session, post_id: int, viewer: User | None) -> Post:
     post = get_by_id(session, Post, post_id)
     if post is None or not permissions.can_see_post(viewer, post):
@@ -39,8 +48,10 @@ def get_post(session: Session, post_id: int, viewer: User | None) -> Post:
 
 
 def queue_reindex(session: Session, thread_id: int) -> None:
-    """Record in this transaction that the thread's search document must be rebuilt."""
+    """Record in this transaction that the thread changed: its search document must be
+    rebuilt, and pages rendered from the old version are out of date."""
     session.add(SearchOutbox(thread_id=thread_id))
+    session.execute(update(Thread).where(Thread.id == thread_id).values(revision=Thread.revision + 1))
 
 
 def _title_error(title: str) -> str | None:

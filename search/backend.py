@@ -56,6 +56,11 @@ class SearchBackend(Protocol):
 
     def indexed_versions(self) -> dict[int, str]: ...
 
+    def version(self) -> object | None:
+        """A value that changes whenever the index does, so results can be reused until then;
+        None when the backend cannot tell (its results are then never reused)."""
+        ...
+
     def snippet(self, text: str, terms: list[str], max_chars: int = 240) -> str:
         """HTML-escaped excerpt of `text` around the query's terms, each wrapped in <mark>."""
         ...

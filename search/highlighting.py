@@ -1,9 +1,12 @@
 """Snippets and matched words, computed from a post's own text: no index is needed, so every
 backend gives the same highlights for the same query terms."""
 
+import functools
+import re
+
 from whoosh import highlight
 
-from search.analysis import highlight_analyzer
+from search.analysis import TOKEN_PATTERN, highlight_analyzer
 
 # Same words as the index, but every occurrence, so a snippet marks each one.
 _ANALYZER = highlight_analyzer()
@@ -16,7 +19,19 @@ def snippet(text: str, terms: list[str], max_chars: int = 240) -> str:
     return highlight.highlight(text, terms, _ANALYZER, fragmenter, formatter, top=2)
 
 
+_WORD = re.compile(TOKEN_PATTERN)
+
+
+@functools.lru_cache(maxsize=65536)
+def _terms_of(word: str) -> frozenset[str]:
+    return frozenset(t.text for t in _ANALYZER(word))
+
+
 def matching_terms(text: str, terms: list[str]) -> set[str]:
-    """Which of the query's terms occur in `text`."""
+    """Which of the query's terms occur in `text`. The analyzer treats each word on its own,
+    so each distinct word is analysed once, and remembered: posts share most of their words."""
     wanted = set(terms)
-    return {t.text for t in _ANALYZER(text) if t.text in wanted}
+    found: set[str] = set()
+    for word in set(_WORD.findall(text)):
+        found.update(_terms_of(word) & wanted)
+    return found

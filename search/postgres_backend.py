@@ -286,6 +286,9 @@ class PostgresBackend:
             conn.execute(text(f"ANALYZE {self.documents}"))
         return count
 
+    def version(self) -> None:
+        return None  # every app server shares the database: results are not kept per process
+
     def indexed_versions(self) -> dict[int, str]:
         with self.engine.connect() as conn:
             rows = conn.execute(text(f"SELECT thread_id, version FROM {self.documents}"))

@@ -2,6 +2,7 @@
 
 import html
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from community.models import Post, Thread
 from search.backend import BackendResult, SearchBackend, SearchRequest
 from search.documents import html_to_text
+from search.result_cache import ResultCache
 
 EXCERPT_CHARS = 220
 log = logging.getLogger(__name__)
@@ -51,6 +53,33 @@ class SearchPage:
     @property
     def page(self) -> int:
         return self.request.page
+
+
+@dataclass(frozen=True)
+class _Match:
+    """What a search found in one thread, kept apart from the thread itself (which is loaded
+    fresh for every page, so titles, scores and deletions are always current)."""
+
+    thread_id: int
+    best_post_id: int
+    snippet_html: str
+    accepted_excerpt: str | None
+    position: int
+
+
+@dataclass(frozen=True)
+class _Found:
+    matches: tuple[_Match, ...]
+    result: BackendResult
+
+
+def _cache_key(backend: SearchBackend, cache: ResultCache | None, *request: Hashable) -> str | None:
+    """None when results must not be reused: no cache, or a backend that cannot say when its
+    index changed."""
+    if cache is None:
+        return None
+    version = backend.version()
+    return None if version is None else repr((version, *request))
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -95,15 +124,11 @@ def _best_post(backend: SearchBackend, thread: Thread, posts: list[Post], terms:
     return post, text
 
 
-def run_search(session: Session, backend: SearchBackend, request: SearchRequest) -> SearchPage:
-    try:
-        found: BackendResult = backend.search(request)
-    except Exception:  # the index is unusable: the rest of the site must keep working
-        log.exception("search failed")
-        return SearchPage(request=request, items=[], total=0, unavailable=True)
-    threads = _load_threads(session, found.thread_ids)
+def _matches(
+    session: Session, backend: SearchBackend, request: SearchRequest, found: BackendResult, threads: dict
+) -> tuple:
     posts = _visible_posts(session, list(threads))
-    items = []
+    matches = []
     for position, thread_id in enumerate(found.thread_ids, start=(request.page - 1) * request.per_page + 1):
         thread = threads.get(thread_id)
         if thread is None or not posts.get(thread_id):
@@ -111,9 +136,9 @@ def run_search(session: Session, backend: SearchBackend, request: SearchRequest)
         best, text = _best_post(backend, thread, posts[thread_id], found.terms)
         snippet = backend.snippet(text, found.terms) if found.terms else ""
         accepted = next((p for p in posts[thread_id] if p.id == thread.accepted_post_id), None)
-        items.append(
-            ResultItem(
-                thread=thread,
+        matches.append(
+            _Match(
+                thread_id=thread_id,
                 best_post_id=best.id,
                 # The plain-text excerpt is escaped too: the page marks snippet_html safe.
                 snippet_html=snippet or html.escape(excerpt(text), quote=False),
@@ -121,6 +146,39 @@ def run_search(session: Session, backend: SearchBackend, request: SearchRequest)
                 position=position,
             )
         )
+    return tuple(matches)
+
+
+def run_search(
+    session: Session, backend: SearchBackend, request: SearchRequest, cache: ResultCache | None = None
+) -> SearchPage:
+    try:
+        key = _cache_key(backend, cache, "search", request)
+        cached = cache.get(key) if key is not None else None
+        if cached is None:
+            found = backend.search(request)
+    except Exception:  # the index is unusable: the rest of the site must keep working
+        log.exception("search failed")
+        return SearchPage(request=request, items=[], total=0, unavailable=True)
+    if cached is None:
+        threads = _load_threads(session, found.thread_ids)
+        cached = _Found(_matches(session, backend, request, found, threads), found)
+        if key is not None:
+            cache.put(key, cached)
+    else:
+        threads = _load_threads(session, [m.thread_id for m in cached.matches])
+    items = [
+        ResultItem(
+            thread=threads[m.thread_id],
+            best_post_id=m.best_post_id,
+            snippet_html=m.snippet_html,
+            accepted_excerpt=m.accepted_excerpt,
+            position=m.position,
+        )
+        for m in cached.matches
+        if m.thread_id in threads
+    ]
+    found = cached.result
     return SearchPage(
         request=request,
         items=items,
@@ -138,10 +196,17 @@ class SimilarItem:
     accepted_excerpt: str | None
 
 
-def similar_threads(session: Session, backend: SearchBackend, title: str, limit: int = 5) -> list[SimilarItem]:
+def similar_threads(
+    session: Session, backend: SearchBackend, title: str, limit: int = 5, cache: ResultCache | None = None
+) -> list[SimilarItem]:
     """Up to `limit` threads that look like the same problem, solved ones first."""
     try:
-        found = backend.similar(title, limit=limit * 2)
+        key = _cache_key(backend, cache, "similar", title, limit)
+        found = cache.get(key) if key is not None else None
+        if found is None:
+            found = backend.similar(title, limit=limit * 2)
+            if key is not None:
+                cache.put(key, found)
     except Exception:  # an unusable index must not stop anyone asking
         log.exception("similar questions lookup failed")
         return []

@@ -13,6 +13,7 @@ from itertools import combinations
 from pathlib import Path
 
 from whoosh import fields, index, query, scoring
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
 
@@ -104,6 +105,14 @@ class _Writer:
         self._writer.delete_by_term("thread_id", str(thread_id))
 
 
+def _version_of(searcher: Searcher) -> str:
+    """The generation and segment names of what this searcher reads: a rebuilt index starts
+    its generations again, but its segments have new names."""
+    reader = searcher.reader()
+    segments = [r.segment() for r, _ in reader.leaf_readers()]
+    return f"{reader.generation()}:" + ",".join(s.segment_id() for s in segments if s is not None)
+
+
 class WhooshBackend:
     # Repeats are capped at index time, so K1 only shapes how the first two occurrences count.
     weighting = scoring.BM25F(B=0.75, K1=1.5)
@@ -123,9 +132,12 @@ class WhooshBackend:
             # Several workers may start at once: only one creates the index.
             with open(self.index_dir / ".create.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                if not _retrying(lambda: index.exists_in(str(self.index_dir))):
-                    index.create_in(str(self.index_dir), make_schema())
-                self._ix = _retrying(lambda: index.open_dir(str(self.index_dir)))
+                # Without mmap: whoosh copies every mmapped segment it opens into private
+                # memory, so each worker would hold its own copy of the whole index.
+                storage = FileStorage(str(self.index_dir), supports_mmap=False)
+                if not _retrying(storage.index_exists):
+                    storage.create_index(make_schema())
+                self._ix = _retrying(storage.open_index)
         return self._ix
 
     def _searcher(self) -> Searcher:
@@ -142,6 +154,7 @@ class WhooshBackend:
         if searcher is None:
             searcher = _retrying(lambda: self._index().searcher(weighting=self.weighting))
             self._local.filters = {}
+            self._local.version = _version_of(searcher)
         self._local.searcher = searcher
         return searcher
 
@@ -215,6 +228,10 @@ class WhooshBackend:
         return query.And(parts) if parts else None
 
     # -- reading ----------------------------------------------------------------------------
+    def version(self) -> str:
+        self._searcher()
+        return self._local.version
+
     def search(self, request: SearchRequest) -> BackendResult:
         searcher = self._searcher()
         text_query, terms = self._text_query(request.text)

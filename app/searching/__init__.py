@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from community.models import SearchOutbox
 from search import SearchBackend, make_backend
 from search.indexer import BackgroundIndexer, drain
+from search.result_cache import ResultCache
 
 bp = Blueprint("search", __name__)
 _draining = threading.local()
@@ -18,11 +19,18 @@ def backend() -> SearchBackend:
     return current_app.extensions["hearth.search"]
 
 
+def result_cache() -> ResultCache | None:
+    return current_app.extensions.get("hearth.search_cache")
+
+
 def init_app(app: Flask) -> None:
     search_backend = make_backend(
         app.config["SEARCH_BACKEND"], app.config["SEARCH_INDEX_DIR"], engine=app.extensions["hearth.engine"]
     )
     app.extensions["hearth.search"] = search_backend
+    if app.config["SEARCH_CACHE_MB"] > 0 and app.config["SEARCH_BACKEND"] == "whoosh":
+        directory = app.config["SEARCH_CACHE_DIR"] or app.config["SEARCH_INDEX_DIR"].rstrip("/") + "-results"
+        app.extensions["hearth.search_cache"] = ResultCache(directory, app.config["SEARCH_CACHE_MB"])
     factory = app.extensions["hearth.sessionmaker"]
     mode = app.config["SEARCH_INDEXER"]
     indexer = BackgroundIndexer(factory, search_backend)

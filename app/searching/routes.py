@@ -3,7 +3,7 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 
 from app.db import get_session
 from app.extensions import account_or_ip, limiter, search_limit
-from app.searching import backend, bp, visitor
+from app.searching import backend, bp, result_cache, visitor
 from app.web import date_arg, page_arg, viewer
 from community import categories, permissions, search_log, threads
 from search.backend import SORTS, STATUSES, SearchRequest
@@ -41,7 +41,7 @@ def results():
     problems: list[str] = []
     search_request = search_request_from_args(problems)
     db = get_session()
-    page = run_search(db, backend(), search_request)
+    page = run_search(db, backend(), search_request, result_cache())
     if page.unavailable:
         problems.append("Search is unavailable right now; please try again in a few minutes.")
     query_id = None
@@ -65,7 +65,7 @@ def results():
 def similar():
     """Threads that look like the question being typed, as JSON for the ask page's script."""
     title = request.args.get("title", "")[:300]
-    items = similar_threads(get_session(), backend(), title) if len(title.strip()) >= 8 else []
+    items = similar_threads(get_session(), backend(), title, cache=result_cache()) if len(title.strip()) >= 8 else []
     if items:
         visitor.note_search()
     return jsonify(

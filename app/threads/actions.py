@@ -6,6 +6,7 @@ from flask_login import login_required
 from app.db import get_session
 from app.extensions import write_limited
 from app.searching import backend as search_backend
+from app.searching import result_cache
 from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm, AskForm, EditAnswerForm, EditQuestionForm
@@ -46,7 +47,7 @@ def ask():
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:200]
     title = (form.title.data or "").strip()
-    similar = similar_threads(db, search_backend(), title) if len(title) >= 8 else []
+    similar = similar_threads(db, search_backend(), title, cache=result_cache()) if len(title) >= 8 else []
     checking = request.form.get("action") == "check"
     # Before a first submit, show solved look-alikes once; posting again means "mine is different".
     must_review = any(item.thread.is_solved for item in similar) and request.form.get("reviewed_title") != title
@@ -96,7 +97,7 @@ def answer(thread_id: int):
         outscored_margin=current_app.config["OUTSCORED_MARGIN"],
     )
     return render_template(
-        "threads/thread.html", view=view, thread=view.thread, answer_form=form, action_form=ActionForm()
+        "threads/thread.html", view=view, thread=view.thread, answer_form=form
     ), 400
 
 

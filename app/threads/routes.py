@@ -3,12 +3,12 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from app import view_counts
+from app import page_cache, view_counts
 from app.db import get_session
 from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm
-from app.web import ActionForm, page_arg, viewer
+from app.web import page_arg, viewer
 from community import categories, publishing, reading, threads
 from community.errors import ValidationError
 
@@ -24,76 +24,96 @@ def _list_options():
 def home():
     db = get_session()
     list_filter, sort = _list_options()
-    page = reading.list_threads(
-        db,
-        viewer(),
-        page=page_arg(),
-        per_page=current_app.config["THREADS_PER_PAGE"],
-        list_filter=list_filter,
-        sort=sort,
-    )
-    return render_template(
-        "threads/home.html",
-        categories=categories.list_categories(db),
-        counts=categories.thread_counts(db),
-        site=reading.site_counts(db),
-        threads=page,
-        list_filter=list_filter.value,
-        sort=sort.value,
-        action_form=ActionForm(),
-    )
+
+    def render() -> str:
+        page = reading.list_threads(
+            db,
+            viewer(),
+            page=page_arg(),
+            per_page=current_app.config["THREADS_PER_PAGE"],
+            list_filter=list_filter,
+            sort=sort,
+        )
+        return render_template(
+            "threads/home.html",
+            categories=categories.list_categories(db),
+            counts=categories.thread_counts(db),
+            site=reading.site_counts(db),
+            threads=page,
+            list_filter=list_filter.value,
+            sort=sort.value,
+        )
+
+    return page_cache.cached(render)
 
 
 @bp.route("/c/<slug>")
 def category(slug: str):
     db = get_session()
     list_filter, sort = _list_options()
-    cat = categories.get_by_slug(db, slug)
-    page = reading.list_threads(
-        db,
-        viewer(),
-        category=cat,
-        page=page_arg(),
-        per_page=current_app.config["THREADS_PER_PAGE"],
-        list_filter=list_filter,
-        sort=sort,
-    )
-    return render_template(
-        "threads/category.html",
-        category=cat,
-        categories=categories.list_categories(db),
-        threads=page,
-        list_filter=list_filter.value,
-        sort=sort.value,
-    )
+
+    def render() -> str:
+        cat = categories.get_by_slug(db, slug)
+        page = reading.list_threads(
+            db,
+            viewer(),
+            category=cat,
+            page=page_arg(),
+            per_page=current_app.config["THREADS_PER_PAGE"],
+            list_filter=list_filter,
+            sort=sort,
+        )
+        return render_template(
+            "threads/category.html",
+            category=cat,
+            categories=categories.list_categories(db),
+            threads=page,
+            list_filter=list_filter.value,
+            sort=sort.value,
+        )
+
+    return page_cache.cached(render)
 
 
 @bp.route("/t/<int:thread_id>")
 @bp.route("/t/<int:thread_id>/<slug>")
 def thread(thread_id: int, slug: str | None = None):
     db = get_session()
+    # A visitor's page straight from the cache, unless the visit may count as a question
+    # avoided (thread_opened needs the thread).
+    stamp = threads.revision_of(db, thread_id)
+    if stamp is not None and stamp[0] == slug and visitor.last_search() is None:
+        html = page_cache.lookup(stamp[1])
+        if html is not None:
+            view_counts.count_view(current_app, thread_id)
+            return html
     found = threads.get_thread(db, thread_id, viewer())
     if slug != found.slug:
         args = {k: v for k, v in request.args.items() if k == "page"}
         return redirect(url_for("threads.thread", thread_id=found.id, slug=found.slug, **args), 301)
-    view = reading.thread_page(
-        db,
-        found,
-        viewer(),
-        page=page_arg(),
-        per_page=current_app.config["ANSWERS_PER_PAGE"],
-        outscored_margin=current_app.config["OUTSCORED_MARGIN"],
-    )
-    visitor.thread_opened(db, view.thread)
-    view_counts.count_view(current_app, found.id)
-    return render_template(
-        "threads/thread.html",
-        view=view,
-        thread=view.thread,
-        structured_data=_structured_data(view),
-        answer_form=AnswerForm(),
-        action_form=ActionForm(),
-    )
+    visitor.thread_opened(db, found)
+
+    def render() -> str:
+        view = reading.thread_page(
+            db,
+            found,
+            viewer(),
+            page=page_arg(),
+            per_page=current_app.config["ANSWERS_PER_PAGE"],
+            outscored_margin=current_app.config["OUTSCORED_MARGIN"],
+        )
+        return render_template(
+            "threads/thread.html",
+            view=view,
+            thread=view.thread,
+            structured_data=_structured_data(view),
+            # A form makes a CSRF token: only readers who may answer get one.
+            answer_form=AnswerForm() if view.can_answer else None,
+        )
+
+    html = page_cache.cached(render, found.revision)
+    view_counts.count_view(current_app, found.id)  # after rendering: the page shows the views before this one
+    return html
 
 
 def _structured_data(view: reading.ThreadPage) -> Markup | None:
