@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from whoosh.index import LockError
 
 from app import backup
+from app.import_cli import import_cli
 from app.db import get_session
 from community import accounts, badges, demo, reputation, vote_audit
 from community.errors import ValidationError
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reputation_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(import_cli)
 
 
 @click.group("db", help="Database schema.")

@@ -47,6 +47,9 @@ class User(Base):
     # Cached sum of the reputation ledger (plus the starting 1); `flask reputation recompute` rebuilds it.
     reputation: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[timestamp]
+    # Set on accounts made by an import for the authors of another site: no password, an
+    # unreachable address; the person can claim the account later.
+    placeholder_source: Mapped[str | None] = mapped_column(String(120))
 
     # The attributes a sign-in session library expects of a user object.
     is_authenticated = True
@@ -132,6 +135,11 @@ class Thread(Base):
     accepted_view_count: Mapped[int] = mapped_column(Integer, default=0)
     # Counts every change a reader of the thread page would see, so a cached page is renewed.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The question this one repeats: its page sends readers there.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
+    # Where an imported thread came from (a site name and its id there), credited on the page.
+    source_site: Mapped[str | None] = mapped_column(String(120))
+    source_id: Mapped[str | None] = mapped_column(String(40))
 
     category: Mapped[Category] = relationship(lazy="raise_on_sql")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
@@ -174,6 +182,34 @@ class Post(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class PostComment(Base):
+    """A short remark under a post (imported from sites that have them)."""
+
+    __tablename__ = "post_comments"
+
+    id: Mapped[intpk]
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[timestamp]
+
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class ImportRecord(Base):
+    """What a row of an imported dump became here: re-running an import skips what it finds."""
+
+    __tablename__ = "import_records"
+    __table_args__ = (UniqueConstraint("source", "kind", "external_id"),)
+
+    id: Mapped[intpk]
+    source: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(40))
+    local_id: Mapped[int] = mapped_column(Integer)
 
 
 class PostRevision(Base):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from community import badges, permissions
 from community.errors import ValidationError
-from community.models import Category, Follow, Post, Thread, User
+from community.models import Category, Follow, Post, PostComment, Thread, User
 from community.pagination import Page, paginate
 from community.rules import Privilege
 from community.voting import votes_by
@@ -126,6 +126,10 @@ class ThreadPage:
     can_vote_down: bool = False
     # Gold / silver / bronze badge counts of every author on the page, for the bylines.
     author_badges: dict[int, dict[str, int]] = field(default_factory=dict)
+    # Remarks under each post shown, oldest first.
+    comments: dict[int, list[PostComment]] = field(default_factory=dict)
+    # The question this thread was closed as a duplicate of, when it is visible.
+    duplicate_of: Thread | None = None
 
     def posts(self) -> list[Post]:
         head = [self.question] + ([self.accepted] if self.accepted else [])
@@ -217,7 +221,24 @@ def thread_page(
     view.can_vote_up = permissions.has_privilege(viewer, Privilege.VOTE_UP)
     view.can_vote_down = permissions.has_privilege(viewer, Privilege.VOTE_DOWN)
     view.author_badges = badges.tier_counts(session, {p.author_id for p in posts})
+    view.comments = comments_on(session, [p.id for p in posts])
+    if thread.duplicate_of_id is not None:
+        original = session.get(Thread, thread.duplicate_of_id)
+        view.duplicate_of = original if original and permissions.can_see_thread(viewer, original) else None
     return view
+
+
+def comments_on(session: Session, post_ids: list[int]) -> dict[int, list[PostComment]]:
+    found: dict[int, list[PostComment]] = {}
+    if post_ids:
+        for comment in session.scalars(
+            select(PostComment)
+            .options(joinedload(PostComment.author))
+            .where(PostComment.post_id.in_(post_ids))
+            .order_by(PostComment.created_at, PostComment.id)
+        ):
+            found.setdefault(comment.post_id, []).append(comment)
+    return found
 
 
 def answer_page_of(session: Session, thread: Thread, post: Post, viewer: User | None, per_page: int) -> int:
