@@ -67,13 +67,13 @@ class PageCache:
         self._bytes -= len(html)
 
 
-def _shared_page() -> bool:
+def shareable() -> bool:
     """Whether this request sees the page every visitor sees."""
     return not current_user.is_authenticated and "_flashes" not in session
 
 
 def _cache() -> PageCache | None:
-    if request.method not in ("GET", "HEAD") or not _shared_page():
+    if request.method not in ("GET", "HEAD") or not shareable():
         return None
     return current_app.extensions.get(EXTENSION)
 

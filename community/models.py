@@ -135,8 +135,9 @@ class Thread(Base):
     accepted_view_count: Mapped[int] = mapped_column(Integer, default=0)
     # Counts every change a reader of the thread page would see, so a cached page is renewed.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # The question this one repeats: its page sends readers there.
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
+    # The question this one repeats: its page sends readers there. A plain id (threads are never
+    # removed, only marked deleted): a foreign key would make SQLite rebuild this table to add it.
+    duplicate_of_id: Mapped[int | None] = mapped_column(Integer)
     # Where an imported thread came from (a site name and its id there), credited on the page.
     source_site: Mapped[str | None] = mapped_column(String(120))
     source_id: Mapped[str | None] = mapped_column(String(40))

@@ -28,9 +28,9 @@ class ResultCache:
         except diskcache.Timeout:  # another worker holds the store: search without it
             return None
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value, seconds: float = ENTRY_SECONDS) -> None:
         try:
-            self._store.set(key, value, expire=ENTRY_SECONDS)
+            self._store.set(key, value, expire=seconds)
         except diskcache.Timeout:
             pass
 

@@ -1,6 +1,9 @@
 
-from flask import current_app, jsonify, redirect, render_template, request, url_for
+import json
 
+from flask import current_app, g, redirect, render_template, request, url_for
+
+from app import page_cache
 from app.db import get_session
 from app.extensions import account_or_ip, limiter, search_limit
 from app.searching import backend, bp, result_cache, visitor
@@ -41,23 +44,49 @@ def results():
     problems: list[str] = []
     search_request = search_request_from_args(problems)
     db = get_session()
+    # A visitor's results page is shared by every worker while the index is unchanged (and for
+    # ANON_CACHE_SECONDS at most, since scores change without it); the search is still counted.
+    shared_key = _shared_page_key() if not problems else None
+    cached = result_cache().get(shared_key) if shared_key else None
+    if cached is not None:
+        html, total = cached
+        _count_search(db, search_request, total)
+        return html
     page = run_search(db, backend(), search_request, result_cache())
     if page.unavailable:
         problems.append("Search is unavailable right now; please try again in a few minutes.")
-    query_id = None
-    if search_request.text.strip() and not page.unavailable:
-        visitor.note_search()
-        if search_request.page == 1 and not permissions.is_staff(viewer()):
-            logged = search_log.log_query(db, search_request.text, page.total)
-            db.commit()
-            query_id = logged.id if logged else None
-    return render_template(
+    query_id = None if page.unavailable else _count_search(db, search_request, page.total)
+    html = render_template(
         "search/results.html",
         page=page,
         problems=problems,
         categories=categories.list_categories(db),
         query_id=query_id,
     )
+    if shared_key and not page.unavailable and current_app.config["WTF_CSRF_FIELD_NAME"] not in g:
+        # Its result links carry this search's log id: clicks are reported by query text, so
+        # a later visitor's click counts the same under it.
+        result_cache().put(shared_key, (html, page.total), seconds=current_app.config["ANON_CACHE_SECONDS"])
+    return html
+
+
+def _shared_page_key() -> str | None:
+    if result_cache() is None or current_app.config["ANON_CACHE_SECONDS"] <= 0 or not page_cache.shareable():
+        return None
+    version = backend().version()
+    return None if version is None else repr(("results-page", version, request.full_path))
+
+
+def _count_search(db, search_request: SearchRequest, total: int) -> int | None:
+    """Note the search for deflection and analytics; the log row's id, when one is kept."""
+    if not search_request.text.strip():
+        return None
+    visitor.note_search()
+    if search_request.page != 1 or permissions.is_staff(viewer()):
+        return None
+    logged = search_log.log_query(db, search_request.text, total)
+    db.commit()
+    return logged.id if logged else None
 
 
 @bp.route("/search/similar")
@@ -65,22 +94,28 @@ def results():
 def similar():
     """Threads that look like the question being typed, as JSON for the ask page's script."""
     title = request.args.get("title", "")[:300]
-    items = similar_threads(get_session(), backend(), title, cache=result_cache()) if len(title.strip()) >= 8 else []
-    if items:
+    shared_key = _shared_page_key()
+    cached = result_cache().get(shared_key) if shared_key else None
+    if cached is None:
+        items = similar_threads(get_session(), backend(), title, cache=result_cache()) if len(title.strip()) >= 8 else []
+        cached = json.dumps(
+            [
+                {
+                    "id": item.thread.id,
+                    "title": item.thread.title,
+                    "url": url_for("threads.thread", thread_id=item.thread.id, slug=item.thread.slug),
+                    "solved": item.thread.is_solved,
+                    "answers": item.thread.answer_count,
+                    "accepted_excerpt": item.accepted_excerpt,
+                }
+                for item in items
+            ]
+        )
+        if shared_key:
+            result_cache().put(shared_key, cached, seconds=current_app.config["ANON_CACHE_SECONDS"])
+    if cached != "[]":
         visitor.note_search()
-    return jsonify(
-        [
-            {
-                "id": item.thread.id,
-                "title": item.thread.title,
-                "url": url_for("threads.thread", thread_id=item.thread.id, slug=item.thread.slug),
-                "solved": item.thread.is_solved,
-                "answers": item.thread.answer_count,
-                "accepted_excerpt": item.accepted_excerpt,
-            }
-            for item in items
-        ]
-    )
+    return current_app.response_class(cached, mimetype="application/json")
 
 
 @bp.route("/search/open/<int:post_id>")

@@ -39,14 +39,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_post_comments_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_post_comments_post_id'), ['post_id'], unique=False)
 
-    with op.batch_alter_table('threads', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('duplicate_of_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('source_site', sa.String(length=120), nullable=True))
-        batch_op.add_column(sa.Column('source_id', sa.String(length=40), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_threads_duplicate_of_id_threads'), 'threads', ['duplicate_of_id'], ['id'], ondelete='SET NULL')
+    # Plain added columns: SQLite adds them in place. (A new foreign key would rebuild the table,
+    # and dropping the old one with foreign keys on would cascade into its posts.)
+    op.add_column('threads', sa.Column('duplicate_of_id', sa.Integer(), nullable=True))
+    op.add_column('threads', sa.Column('source_site', sa.String(length=120), nullable=True))
+    op.add_column('threads', sa.Column('source_id', sa.String(length=40), nullable=True))
 
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('placeholder_source', sa.String(length=120), nullable=True))
+    op.add_column('users', sa.Column('placeholder_source', sa.String(length=120), nullable=True))
 
 
 def downgrade() -> None:
@@ -54,7 +53,6 @@ def downgrade() -> None:
         batch_op.drop_column('placeholder_source')
 
     with op.batch_alter_table('threads', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_threads_duplicate_of_id_threads'), type_='foreignkey')
         batch_op.drop_column('source_id')
         batch_op.drop_column('source_site')
         batch_op.drop_column('duplicate_of_id')

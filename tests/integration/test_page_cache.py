@@ -2,6 +2,7 @@
 messages and CSRF tokens never go through it."""
 
 import pytest
+from sqlalchemy import func, select
 
 from app.page_cache import PageCache
 from community import accepting, threads
@@ -15,6 +16,8 @@ from tests.integration.helpers import login, set_cookie_headers, text
 def app(engine, database_url, tmp_path):
     config = TestingConfig(database_url, search_index_dir=str(tmp_path / "index"))
     config.ANON_CACHE_SECONDS = 60
+    config.SEARCH_CACHE_MB = 8
+    config.SEARCH_CACHE_DIR = str(tmp_path / "search-results")
     app = create_app(config)
     yield app
     app.extensions["hearth.search"].close()
@@ -151,3 +154,49 @@ def test_the_cache_keeps_to_its_size_and_forgets_expired_pages(monkeypatch):
     assert cache.get(("/huge",)) is None
     clock[0] += 31
     assert cache.get(("/t", 9)) is None
+
+
+def _indexed_session(app):
+    """A session from the app's factory: its commits reach the search index at once."""
+    return app.extensions["hearth.sessionmaker"]()
+
+
+def test_a_visitor_s_search_page_is_shared_yet_every_search_is_counted(app, client):
+    from community.models import SearchQuery
+
+    with _indexed_session(app) as db:
+        thread = make_thread(db, title="Printer paper jam after update", body="The printer reports a paper jam.")
+        db.commit()
+        first = text(client.get("/search?q=paper+jam"))
+        assert "Printer paper jam after update" in first
+        _rename_behind_the_app(db, thread, "Renamed without reindexing")
+        other_visitor = app.test_client()
+        assert text(other_visitor.get("/search?q=paper+jam")) == first  # the same page, from the cache
+        assert db.scalar(select(func.count()).select_from(SearchQuery)) == 2
+
+        make_thread(db, title="Paper jam in the second tray", body="Tray two: paper jam every morning.")
+        db.commit()  # the index changed: the cached page is not used any more
+        assert "Paper jam in the second tray" in text(other_visitor.get("/search?q=paper+jam"))
+
+
+def test_a_member_s_search_page_is_never_shared(app):
+    with _indexed_session(app) as db:
+        make_user(db, username="carol")
+        make_thread(db, title="Printer paper jam after update", body="The printer reports a paper jam.")
+        db.commit()
+    visitor_page = text(app.test_client().get("/search?q=paper+jam"))
+    member = app.test_client()
+    login(member, "carol")
+    member_page = text(member.get("/search?q=paper+jam"))
+    assert "carol" in member_page and "carol" not in visitor_page
+
+
+def test_look_alike_lookups_are_shared_between_visitors(app, client):
+    with _indexed_session(app) as db:
+        thread = make_thread(db, title="Bluetooth headset will not pair with laptop")
+        db.commit()
+        url = "/search/similar?title=headset+will+not+pair+laptop"
+        first = client.get(url).get_json()
+        assert [item["id"] for item in first] == [thread.id]
+        _rename_behind_the_app(db, thread, "Renamed without reindexing")
+        assert app.test_client().get(url).get_json() == first
