@@ -91,7 +91,16 @@ class Config:
     # (default: beside the index).
     SEARCH_CACHE_MB = _int("SEARCH_CACHE_MB", 64)
     SEARCH_CACHE_DIR = os.environ.get("SEARCH_CACHE_DIR")
+    # Searches served from that store are logged for analytics in batches, at most this often.
+    SEARCH_LOG_FLUSH_SECONDS = _int("SEARCH_LOG_FLUSH_SECONDS", 5)
 
+    # How webhook deliveries are sent after the commit that queued them: "thread" (a background
+    # thread in each web worker), "worker" (only a separate `flask webhooks worker` process), or
+    # "sync" (right after each commit, in the same thread).
+    WEBHOOK_SENDER = os.environ.get("WEBHOOK_SENDER", "thread")
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
+    # How often the background thread looks for retries that came due.
+    WEBHOOK_POLL_SECONDS = float(os.environ.get("WEBHOOK_POLL_SECONDS", 5))
 
 
 class DevelopmentConfig(Config):
@@ -123,9 +132,11 @@ class TestingConfig(Config):
     THREADS_PER_PAGE = 5
     ANSWERS_PER_PAGE = 30
     SEARCH_INDEXER = "sync"
+    WEBHOOK_SENDER = "sync"
     VIEW_COUNT_FLUSH_SECONDS = 0
     ANON_CACHE_SECONDS = 0
     SEARCH_CACHE_MB = 0
+    SEARCH_LOG_FLUSH_SECONDS = 0
 
     def __init__(
         self, database_url: str | None = None, search_index_dir: str | None = None, search_backend: str | None = None

@@ -29,7 +29,7 @@ def create_app(config: object | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
 
-    from app import auth, cli, errors, page_cache, searching, security, templating, view_counts
+    from app import auth, cli, errors, page_cache, searching, security, templating, view_counts, webhook_sender
     from app.admin import bp as admin_bp
     from app.seo import bp as seo_bp
     from app.staff import bp as staff_bp
@@ -44,6 +44,7 @@ def create_app(config: object | None = None) -> Flask:
     view_counts.init_app(app)
     page_cache.init_app(app)
     searching.init_app(app)
+    webhook_sender.init_app(app)
     app.register_blueprint(threads_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(admin_bp)

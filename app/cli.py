@@ -1,4 +1,4 @@
-"""Command-line tools: database, accounts, demo content, search, reputation and badges."""
+"""Command-line tools: database, accounts, demo content, search, reputation, badges and webhooks."""
 
 import secrets
 import time
@@ -11,6 +11,7 @@ from whoosh.index import LockError
 
 from app import backup
 from app.import_cli import import_cli
+from app.webhooks_cli import webhooks_cli
 from app.db import get_session
 from community import accounts, badges, demo, reputation, vote_audit
 from community.errors import ValidationError
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(badges_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(import_cli)
+    app.cli.add_command(webhooks_cli)
 
 
 @click.group("db", help="Database schema.")

@@ -15,7 +15,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from community import permissions
+from community import permissions, webhooks
 from community.db import utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.impact import accepted_answers
@@ -308,6 +308,7 @@ def _award_missing(session: Session, badge: Badge, user_ids: set[int] | None) ->
                 session.add(award)
         except IntegrityError:
             continue  # another worker awarded it a moment ago
+        webhooks.emit(session, "badge.awarded", lambda: webhooks.badge_awarded(session, award, badge))
         new.append(award)
     return new
 
@@ -345,6 +346,7 @@ def award_champion(session: Session, staff: User, member: User, reason: str) -> 
     award = BadgeAward(user_id=member.id, badge=CHAMPION.key, item_id=0, awarded_by_id=staff.id, reason=reason)
     session.add(award)
     session.flush()
+    webhooks.emit(session, "badge.awarded", lambda: webhooks.badge_awarded(session, award, CHAMPION))
     return award
 
 

@@ -371,3 +371,53 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failed_at: Mapped[timestamp] = mapped_column(index=True)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WebhookEndpoint(Base):
+    """An address outside the site that receives signed JSON events, registered by an admin."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[intpk]
+    url: Mapped[str] = mapped_column(String(500))
+    # Signs every request to this endpoint; shown to the admin once, when the endpoint is made.
+    secret: Mapped[str] = mapped_column(String(64))
+    # The subscribed event names, comma-separated.
+    events: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[timestamp]
+
+    @property
+    def event_names(self) -> list[str]:
+        return [name for name in self.events.split(",") if name]
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint, written in the event's transaction and sent after its commit.
+
+    `payload` is the exact body sent on every attempt; `delivery_id` goes with it so a
+    receiver can drop a delivery it has already handled."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_is_known"),
+    )
+
+    id: Mapped[intpk]
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(40))
+    delivery_id: Mapped[str] = mapped_column(String(36), unique=True)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When a pending delivery is due; a sender that claims it moves this forward by a lease.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_duration_ms: Mapped[int | None] = mapped_column(Integer)
+    last_response_excerpt: Mapped[str] = mapped_column(String(500), default="")
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[timestamp]
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    endpoint: Mapped[WebhookEndpoint] = relationship(lazy="raise_on_sql")

@@ -92,3 +92,7 @@ def can_follow(user: User | None, thread: Thread) -> bool:
 
 def can_manage_categories(user: User | None) -> bool:
     return is_admin(user)
+
+
+def can_manage_webhooks(user: User | None) -> bool:
+    return is_admin(user)

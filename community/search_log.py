@@ -21,12 +21,16 @@ def normalize(text: str) -> str:
     return " ".join(strip_controls(text).split()).lower()[:MAX_QUERY].rstrip()
 
 
-def log_query(session: Session, text: str, results: int, source: str = "search") -> SearchQuery | None:
+def log_query(
+    session: Session, text: str, results: int, source: str = "search", at: datetime | None = None
+) -> SearchQuery | None:
     """Keep one search, with no trace of who made it; empty text is not kept."""
     query = normalize(text)
     if not query:
         return None
     row = SearchQuery(query=query, source=source[:16], results=max(0, int(results)))
+    if at is not None:
+        row.created_at = at
     session.add(row)
     session.flush()
     return row

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from community import badges, permissions, reputation
+from community import badges, permissions, reputation, webhooks
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.markdown import render_markdown
@@ -182,6 +182,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
     session.add(Follow(user_id=author.id, thread_id=thread.id))
     queue_reindex(session, thread.id)
     session.flush()
+    webhooks.emit(session, "thread.created", lambda: webhooks.thread_created(session, thread))
     badges.evaluate(session, badges.Event.ASK, {author.id})
     return thread
 
@@ -219,6 +220,7 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     queue_reindex(session, thread.id)
     session.flush()
     session.refresh(thread)
+    webhooks.emit(session, "post.created", lambda: webhooks.post_created(session, post, thread))
     badges.evaluate(session, badges.Event.ANSWER, {author.id})
     return post
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from community.models import SearchOutbox
 from search import SearchBackend, make_backend
 from search.indexer import BackgroundIndexer, drain
+from app.searching import log_buffer
 from search.result_cache import ResultCache
 
 bp = Blueprint("search", __name__)
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         directory = app.config["SEARCH_CACHE_DIR"] or app.config["SEARCH_INDEX_DIR"].rstrip("/") + "-results"
         app.extensions["hearth.search_cache"] = ResultCache(directory, app.config["SEARCH_CACHE_MB"])
     factory = app.extensions["hearth.sessionmaker"]
+    log_buffer.init_app(app)
     mode = app.config["SEARCH_INDEXER"]
     indexer = BackgroundIndexer(factory, search_backend)
     app.extensions["hearth.indexer"] = indexer

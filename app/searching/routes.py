@@ -50,7 +50,7 @@ def results():
     cached = result_cache().get(shared_key) if shared_key else None
     if cached is not None:
         html, total = cached
-        _count_search(db, search_request, total)
+        _count_search(db, search_request, total, batched=True)
         return html
     page = run_search(db, backend(), search_request, result_cache())
     if page.unavailable:
@@ -77,12 +77,15 @@ def _shared_page_key() -> str | None:
     return None if version is None else repr(("results-page", version, request.full_path))
 
 
-def _count_search(db, search_request: SearchRequest, total: int) -> int | None:
-    """Note the search for deflection and analytics; the log row's id, when one is kept."""
+def _count_search(db, search_request: SearchRequest, total: int, batched: bool = False) -> int | None:
+    """Note the search for deflection and analytics; the log row's id, when one is written now."""
     if not search_request.text.strip():
         return None
     visitor.note_search()
     if search_request.page != 1 or permissions.is_staff(viewer()):
+        return None
+    if batched:
+        current_app.extensions["hearth.search_log"].add(search_request.text, total)
         return None
     logged = search_log.log_query(db, search_request.text, total)
     db.commit()

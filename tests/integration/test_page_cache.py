@@ -9,7 +9,7 @@ from community import accepting, threads
 from config import TestingConfig
 from app import create_app
 from tests.factories import make_answer, make_category, make_thread, make_user
-from tests.integration.helpers import login, set_cookie_headers, text
+from tests.integration.helpers import fresh, login, set_cookie_headers, text
 
 
 @pytest.fixture
@@ -200,3 +200,21 @@ def test_look_alike_lookups_are_shared_between_visitors(app, client):
         assert [item["id"] for item in first] == [thread.id]
         _rename_behind_the_app(db, thread, "Renamed without reindexing")
         assert app.test_client().get(url).get_json() == first
+
+
+def test_searches_served_from_the_store_are_logged_in_batches(app, db):
+    from app.searching.log_buffer import SearchLogBuffer
+    from community.models import SearchQuery
+
+    buffer = SearchLogBuffer(app.extensions["hearth.sessionmaker"], flush_seconds=3600)
+    buffer.add("Paper  JAM", 3)
+    buffer.add("wifi drops", 0)
+    assert fresh_count(db, SearchQuery) == 0  # not a write per search
+    buffer.flush()
+    assert sorted(fresh(db).scalars(select(SearchQuery.query))) == ["paper jam", "wifi drops"]
+    buffer.flush()  # nothing pending: nothing written twice
+    assert fresh_count(db, SearchQuery) == 2
+
+
+def fresh_count(db, model) -> int:
+    return fresh(db).scalar(select(func.count()).select_from(model))

@@ -22,12 +22,13 @@ from sqlalchemy import select, update
 
 import config
 from app import create_app
-from community import accepting, badges, threads, voting
+from community import accepting, badges, threads, voting, webhooks
 from community.db import Base
-from community.models import Category, Follow, Role, Thread, User, Vote
+from community.models import Category, Follow, Role, Thread, User, Vote, WebhookDelivery
 from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, VOTER_REPUTATION, make_answer, make_category, make_thread, make_user
 from tests.integration.helpers import csrf_token, fresh, signed_in_as, text
+from tests.receiver import closed_port_url
 
 CSRF_MESSAGE = "The form expired or came from another site."
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -54,8 +55,10 @@ def role_params(roles=ROLES):
 
 def build_scene(db) -> SimpleNamespace:
     """Members of every role, a thread with answers (one deleted), a solved thread whose accept
-    is held for staff review, an empty category, and a vote. Only ids and names are returned."""
+    is held for staff review, an empty category, a vote, and a webhook endpoint (at a closed
+    port) with the delivery of that accept. Only ids and names are returned."""
     boss = make_user(db, "boss", role=Role.ADMIN)
+    hook = webhooks.create_endpoint(db, boss, url=closed_port_url(), events=["answer.accepted"])
     mod = make_user(db, "mod", role=Role.MODERATOR)
     staffer = make_user(db, "staffer", role=Role.STAFF)
     # A member with enough reputation to vote, far below editing others' posts: roles, not
@@ -77,6 +80,7 @@ def build_scene(db) -> SimpleNamespace:
     accepting.accept_answer(db, asker, solution)
     # As if the collusion check had held it: staff must approve it before it earns points.
     db.execute(update(Thread).where(Thread.id == solved.id).values(accept_held=True))
+    delivery_id = db.scalar(select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == hook.id))
     db.commit()
 
     return SimpleNamespace(
@@ -89,6 +93,8 @@ def build_scene(db) -> SimpleNamespace:
         answer_id=answer.id,
         deleted_answer_id=gone.id,
         solved_thread_id=solved.id,
+        webhook_id=hook.id,
+        webhook_delivery_id=delivery_id,
         asker="asker",
         helper="helper",
     )
@@ -105,6 +111,8 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], object]] = {
     "number": lambda s: 1,
     "kind": lambda s: "latest",
     "filename": lambda s: "css/hearth.css",
+    "endpoint_id": lambda s: s.webhook_id,
+    "delivery_id": lambda s: s.webhook_delivery_id,
 }
 
 
@@ -199,6 +207,15 @@ ROUTES: dict[str, Route] = {
         data=lambda s: {"name": "Heating and hot water", "slug": "heating", "description": "", "position": "0"},
     ),
     "admin.category_delete": Route("admin", ("POST",), args={"category_id": lambda s: s.empty_category_id}),
+    "admin.webhook_list": Route(
+        "admin",
+        ("GET", "POST"),
+        data=lambda s: {"url": "https://hooks.example.com/hearth", "events": ["thread.created"], "description": ""},
+    ),
+    "admin.webhook_detail": Route("admin", ("GET",)),
+    "admin.webhook_set_active": Route("admin", ("POST",), data=lambda s: {"active": "0"}),
+    "admin.webhook_delete": Route("admin", ("POST",)),
+    "admin.webhook_redeliver": Route("admin", ("POST",)),
     "seo.robots": Route("visitor", ("GET",)),
     "seo.sitemap": Route("visitor", ("GET",)),
     "seo.sitemap_file": Route("visitor", ("GET",)),
@@ -602,6 +619,7 @@ def production_app(monkeypatch, database_url, engine, tmp_path):
     settings.DATABASE_URL = database_url
     settings.SEARCH_INDEX_DIR = str(tmp_path / "index")
     settings.SEARCH_INDEXER = "sync"  # no background thread in a test
+    settings.WEBHOOK_SENDER = "sync"
     settings.RATELIMIT_ENABLED = False  # limits are not what this checks
     app = create_app(settings)
     yield app
