@@ -73,7 +73,10 @@ def results():
 def _shared_page_key() -> str | None:
     if result_cache() is None or current_app.config["ANON_CACHE_SECONDS"] <= 0 or not page_cache.shareable():
         return None
-    version = backend().version()
+    try:
+        version = backend().version()
+    except Exception:  # the index is unusable: search without the store and say so
+        return None
     return None if version is None else repr(("results-page", version, request.full_path))
 
 
