@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -15,6 +15,12 @@ from community.models import User
 
 class ActionForm(FlaskForm):
     """An empty form: a button that changes state still carries a CSRF token."""
+
+
+def require_action_form() -> None:
+    """A button's POST must carry a valid CSRF token: a 400 otherwise."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
 
 
 def viewer() -> User | None:

@@ -1,22 +1,17 @@
 """Admin pages for outgoing webhooks: endpoints, their delivery logs, redelivery."""
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask import session as browser_session
 
 from app.admin import bp
 from app.admin.forms import WebhookForm
 from app.db import get_session
-from app.web import ActionForm, page_arg, save, viewer
+from app.web import ActionForm, page_arg, require_action_form, save, viewer
 from community import webhooks
 from community.errors import NotFound, ValidationError
 
 # The endpoint whose secret the next view of the list shows, once (its id, never the secret).
 SHOW_SECRET = "webhook_secret_for"
-
-
-def _require_action_form() -> None:
-    if not ActionForm().validate_on_submit():
-        abort(400)
 
 
 @bp.route("/webhooks", methods=["GET", "POST"])
@@ -75,7 +70,7 @@ def webhook_detail(endpoint_id: int):
 
 @bp.route("/webhooks/<int:endpoint_id>/active", methods=["POST"])
 def webhook_set_active(endpoint_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     endpoint = webhooks.get_endpoint(db, viewer(), endpoint_id)
     active = request.form.get("active") == "1"
@@ -90,7 +85,7 @@ def webhook_set_active(endpoint_id: int):
 
 @bp.route("/webhooks/<int:endpoint_id>/delete", methods=["POST"])
 def webhook_delete(endpoint_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     endpoint = webhooks.get_endpoint(db, viewer(), endpoint_id)
     url = endpoint.url
@@ -102,7 +97,7 @@ def webhook_delete(endpoint_id: int):
 
 @bp.route("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
 def webhook_redeliver(endpoint_id: int, delivery_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     endpoint = webhooks.get_endpoint(db, viewer(), endpoint_id)
     delivery = webhooks.get_delivery(db, viewer(), endpoint, delivery_id)

@@ -10,7 +10,7 @@ from app.searching import result_cache
 from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm, AskForm, EditAnswerForm, EditQuestionForm
-from app.web import ActionForm, save, viewer
+from app.web import require_action_form, save, viewer
 from community import accepting, categories, permissions, reading, threads, voting
 from community.errors import NotFound
 from community.models import Thread
@@ -21,11 +21,6 @@ def _category_choices():
     return [("", "Choose a category…")] + [
         (str(c.id), c.name) for c in categories.list_categories(get_session())
     ]
-
-
-def _require_action_form() -> None:
-    if not ActionForm().validate_on_submit():
-        abort(400)
 
 
 def _thread_url(thread, **kwargs):
@@ -142,7 +137,7 @@ def edit(post_id: int):
 @login_required
 @write_limited
 def delete(post_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     post = threads.get_post(db, post_id, viewer())
     threads.delete_post(db, viewer(), post)
@@ -158,7 +153,7 @@ def delete(post_id: int):
 @bp.route("/p/<int:post_id>/restore", methods=["POST"])
 @login_required
 def restore(post_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     post = threads.get_post(db, post_id, viewer())
     threads.restore_post(db, viewer(), post)
@@ -171,7 +166,7 @@ def restore(post_id: int):
 @login_required
 @write_limited
 def vote(post_id: int):
-    _require_action_form()
+    require_action_form()
     value = {"up": 1, "down": -1, "clear": 0}.get(request.form.get("value", ""))
     if value is None:
         abort(400)
@@ -186,7 +181,7 @@ def vote(post_id: int):
 @login_required
 @write_limited
 def accept(post_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     post = threads.get_post(db, post_id, viewer())
     accepting.accept_answer(db, viewer(), post)
@@ -199,7 +194,7 @@ def accept(post_id: int):
 @login_required
 @write_limited
 def unaccept(thread_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     found = threads.get_thread(db, thread_id, viewer())
     accepting.unaccept_answer(db, viewer(), found)
@@ -211,7 +206,7 @@ def unaccept(thread_id: int):
 @bp.route("/t/<int:thread_id>/follow", methods=["POST"])
 @login_required
 def follow(thread_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     found = threads.get_thread(db, thread_id, viewer())
     if request.form.get("follow") == "0":
@@ -227,7 +222,7 @@ def follow(thread_id: int):
 @bp.route("/t/<int:thread_id>/lock", methods=["POST"])
 @login_required
 def lock(thread_id: int):
-    _require_action_form()
+    require_action_form()
     db = get_session()
     found = threads.get_thread(db, thread_id, viewer())
     locked = request.form.get("locked") != "0"
