@@ -421,3 +421,43 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     endpoint: Mapped[WebhookEndpoint] = relationship(lazy="raise_on_sql")
+
+
+class AuditEntry(Base):
+    """One staff or moderator action: who did what to which target, with the state before and after."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[intpk]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[str] = mapped_column(Text, default="")  # JSON
+    after: Mapped[str] = mapped_column(Text, default="")  # JSON
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[timestamp] = mapped_column(index=True)
+
+    actor: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+    __table_args__ = (Index("ix_audit_entries_target", "target_type", "target_id"),)
+
+
+class Notification(Base):
+    """Something a member should know about: a reply, an accept, a mention, a badge, a flag decision."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient_unread", "recipient_id", "read_at"),)
+
+    id: Mapped[intpk]
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[timestamp] = mapped_column(index=True)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise_on_sql")
+    thread: Mapped[Thread | None] = relationship(lazy="raise_on_sql")

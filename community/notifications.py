@@ -1,0 +1,77 @@
+"""In-app notifications: written in the caller's transaction, read from the member's notification centre."""
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from community.db import utcnow
+from community.models import Notification, User
+from community.pagination import Page, paginate
+
+# What a notification can be about, with the words the notification centre uses for each.
+KINDS: dict[str, str] = {
+    "reply": "A new answer in a thread you follow",
+    "accepted": "Your answer was accepted",
+    "mention": "You were mentioned",
+    "badge": "You earned a badge",
+    "flag_resolved": "A post you flagged was reviewed",
+    "accept_reminder": "A reminder to accept the answer that helped",
+    "unanswered": "A thread is waiting past its response target",
+    "watchlist": "A new post matches a watchlist",
+    "assigned": "A thread was assigned to you",
+}
+MAX_TEXT = 300
+
+
+def notify(
+    session: Session,
+    recipient_id: int,
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    thread_id: int | None = None,
+    post_id: int | None = None,
+    text: str = "",
+) -> Notification | None:
+    """Queue one notification; nobody is told about their own action."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if actor_id is not None and actor_id == recipient_id:
+        return None
+    note = Notification(
+        recipient_id=recipient_id,
+        kind=kind,
+        actor_id=actor_id,
+        thread_id=thread_id,
+        post_id=post_id,
+        text=(text or "")[:MAX_TEXT],
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(
+        select(func.count()).where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def for_user(session: Session, user: User, page: int = 1, per_page: int = 30) -> Page:
+    """The member's notifications, newest first."""
+    query = (
+        select(Notification)
+        .options(joinedload(Notification.actor), joinedload(Notification.thread))
+        .where(Notification.recipient_id == user.id)
+        .order_by(Notification.id.desc())
+    )
+    return paginate(session, query, page, per_page)
+
+
+def mark_read(session: Session, user: User, ids: list[int] | None = None) -> int:
+    """Mark the given notifications (or all) of this member read; returns how many changed."""
+    statement = update(Notification).where(
+        Notification.recipient_id == user.id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        statement = statement.where(Notification.id.in_(ids))
+    return session.execute(statement.values(read_at=utcnow())).rowcount
