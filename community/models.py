@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -176,6 +177,9 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Tone when saved: a compound score from -1 to 1 and its label (positive, neutral, negative).
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    tone: Mapped[str | None] = mapped_column(String(8))
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id], lazy="raise_on_sql")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
@@ -461,3 +465,106 @@ class Notification(Base):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="raise_on_sql")
     thread: Mapped[Thread | None] = relationship(lazy="raise_on_sql")
+
+
+# --- Care: teams, assignment, staff notes, canned responses, listening -----------------------
+
+
+class Team(Base):
+    """A group of staff; the categories it covers route their threads to it."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    created_at: Mapped[timestamp]
+
+
+class TeamCategory(Base):
+    """Which team answers a category (at most one team per category)."""
+
+    __tablename__ = "team_categories"
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class CareState(enum.StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    WAITING = "waiting"  # on the customer
+    RESOLVED = "resolved"
+
+
+class ThreadCare(Base):
+    """Staff-side state of a thread; no row means new and unassigned. Changes go to the audit log."""
+
+    __tablename__ = "thread_care"
+
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12), default=CareState.NEW.value, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The external ticket's reference, shown to staff on the thread.
+    ticket_ref: Mapped[str] = mapped_column(String(120), default="")
+    updated_at: Mapped[timestamp]
+
+
+class StaffNote(Base):
+    """A private note on a thread: never shown to members, indexed, or sent in a public webhook."""
+
+    __tablename__ = "staff_notes"
+
+    id: Mapped[intpk]
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[timestamp]
+
+    author: Mapped[User | None] = relationship(lazy="raise_on_sql")
+
+
+class CannedResponse(Base):
+    """A reply staff insert into the answer box and then edit."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[intpk]
+    title: Mapped[str] = mapped_column(String(100), unique=True)
+    body_md: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp]
+
+
+class Watchlist(Base):
+    """Keywords staff listen for (brand, products, competitors, "refund"); matches feed the listening page."""
+
+    __tablename__ = "watchlists"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    keywords: Mapped[str] = mapped_column(Text)  # one per line
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[timestamp]
+
+
+class WatchMatch(Base):
+    __tablename__ = "watch_matches"
+    __table_args__ = (UniqueConstraint("watchlist_id", "post_id"),)
+
+    id: Mapped[intpk]
+    watchlist_id: Mapped[int] = mapped_column(ForeignKey("watchlists.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    keyword: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[timestamp] = mapped_column(index=True)
