@@ -126,6 +126,17 @@ def search_reconcile():
     )
 
 
+@search_cli.command("optimize", help="Merge the index into one segment for faster searches (run nightly).")
+def search_optimize():
+    factory, backend = _search_parts()
+    started = time.perf_counter()
+    parts = backend.optimize()
+    if parts:
+        click.echo(f"Merged {parts} segments into one in {time.perf_counter() - started:.1f} s.")
+    else:
+        click.echo("Nothing to merge for this search backend.")
+
+
 @search_cli.command("worker", help="Apply database changes to the index continuously (one per machine).")
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between checks of the outbox.")
 @click.option("--once", is_flag=True, help="Drain the outbox once and exit.")

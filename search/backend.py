@@ -56,6 +56,10 @@ class SearchBackend(Protocol):
 
     def indexed_versions(self) -> dict[int, str]: ...
 
+    def optimize(self) -> int:
+        """Compact the index for faster queries; returns how many parts it had (0: nothing to do)."""
+        ...
+
     def version(self) -> object | None:
         """A value that changes whenever the index does, so results can be reused until then;
         None when the backend cannot tell (its results are then never reused)."""

@@ -294,6 +294,10 @@ class PostgresBackend:
             rows = conn.execute(text(f"SELECT thread_id, version FROM {self.documents}"))
             return {thread_id: version for thread_id, version in rows}
 
+    def optimize(self) -> int:
+        """PostgreSQL keeps its GIN index compact itself (autovacuum): nothing to merge."""
+        return 0
+
 
 def _filters(request: SearchRequest) -> tuple[list[str], dict]:
     """SQL conditions for the request's filters; every value is a bound parameter."""

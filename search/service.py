@@ -6,7 +6,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from community.models import Post, Thread
 from search.backend import BackendResult, SearchBackend, SearchRequest
@@ -105,7 +105,11 @@ def _visible_posts(session: Session, thread_ids: list[int]) -> dict[int, list[Po
     posts: dict[int, list[Post]] = {tid: [] for tid in thread_ids}
     if thread_ids:
         for post in session.scalars(
-            select(Post).where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None)).order_by(Post.id)
+            select(Post)
+            # Only what choosing the best post and its snippet reads: the Markdown source is not needed.
+            .options(load_only(Post.id, Post.thread_id, Post.body_html, Post.is_official, Post.is_question))
+            .where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None))
+            .order_by(Post.id)
         ):
             posts[post.thread_id].append(post)
     return posts

@@ -12,7 +12,7 @@ from datetime import datetime, time
 from itertools import combinations
 from pathlib import Path
 
-from whoosh import fields, index, query, scoring
+from whoosh import fields, index, query, scoring, writing
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.util.filelock import try_for
@@ -92,6 +92,13 @@ def _fields_of(doc: ThreadDocument) -> dict:
         "created": doc.created.replace(tzinfo=None),
         "votes": doc.votes,
     }
+
+
+def _merge_policy(writer, segments):
+    """Whoosh's own small-segment merging, after dropping segments whose documents were all
+    replaced or deleted: every query would otherwise still open and search them."""
+    live = [segment for segment in segments if segment.doc_count() > 0]
+    return writing.MERGE_SMALL(writer, live)
 
 
 class _Writer:
@@ -378,7 +385,14 @@ class WhooshBackend:
         except BaseException:
             w.cancel()
             raise
-        w.commit()
+        w.commit(mergetype=_merge_policy)
+
+    def optimize(self) -> int:
+        """Merge every segment into one (queries open a matcher per segment); returns how many there were."""
+        w = _retrying(lambda: self._index().writer(timeout=self.writer_timeout))
+        count = len(self._index()._segments())
+        w.commit(optimize=True)
+        return count
 
     def rebuild(self, documents: Iterable[ThreadDocument], progress: Callable[[int], None] | None = None) -> int:
         """Build a fresh index with the current schema beside the live one, then swap it in.
@@ -393,10 +407,11 @@ class WhooshBackend:
         try:
             shutil.rmtree(fresh_dir, ignore_errors=True)
             fresh_dir.mkdir(parents=True)
-            # Several processes analyze documents in parallel; each leaves one segment.
+            # Several processes analyze documents in parallel; their parts are merged into one
+            # segment at the end, which queries read faster than several.
             procs = min(REBUILD_PROCESSES, os.cpu_count() or 1)
             fresh = index.create_in(str(fresh_dir), make_schema())
-            w = fresh.writer(limitmb=512, procs=procs, multisegment=True) if procs > 1 else fresh.writer(limitmb=2048)
+            w = fresh.writer(limitmb=512, procs=procs) if procs > 1 else fresh.writer(limitmb=2048)
             count = 0
             try:
                 for doc in documents:

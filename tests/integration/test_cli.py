@@ -215,3 +215,27 @@ def test_db_upgrade_builds_a_new_database(tmp_path):
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == _head(url)
     finally:
         engine.dispose()
+
+
+# --- search optimize --------------------------------------------------------------------------
+
+
+def test_search_optimize_merges_the_index_and_keeps_every_thread(run, app, db):
+    from app.cli import search_cli
+    from search import indexer
+    from search.backend import SearchRequest
+    from tests.factories import make_thread
+
+    backend = app.extensions["hearth.search"]
+    for n in range(3):
+        make_thread(db, title=f"Radiator knocking noise number {n}")
+        db.commit()
+        indexer.drain(app.extensions["hearth.sessionmaker"], backend)
+    result = run(search_cli, ["optimize"])
+    assert result.exit_code == 0, result.output
+    if app.config["SEARCH_BACKEND"] == "whoosh":
+        assert re.search(r"Merged \d+ segments into one", result.output)
+        assert len(backend._index()._segments()) == 1
+    else:
+        assert "Nothing to merge" in result.output
+    assert backend.search(SearchRequest(text="radiator knocking")).total == 3

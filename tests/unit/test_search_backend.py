@@ -561,3 +561,33 @@ def test_an_app_on_sqlite_refuses_the_postgres_backend(tmp_path):
     config = TestingConfig(f"sqlite:///{tmp_path / 'hearth.db'}", str(tmp_path / "index"), search_backend="postgres")
     with pytest.raises(ValueError, match="SEARCH_BACKEND=postgres"):
         create_app(config)
+
+
+# --- segments (Whoosh) ------------------------------------------------------------------------
+
+
+def _segments(backend: WhooshBackend) -> list:
+    return list(backend._index()._segments())
+
+
+def test_a_segment_whose_documents_were_all_replaced_is_dropped_at_the_next_commit(whoosh_backend):
+    put(whoosh_backend, doc(1, "Kettle whistles"))
+    put(whoosh_backend, doc(1, "Kettle whistles loudly"))  # replaces the only document of segment one
+    put(whoosh_backend, doc(2, "Teapot drips"))
+    assert all(segment.doc_count() > 0 for segment in _segments(whoosh_backend))
+    assert found(whoosh_backend, "kettle") == [1] and found(whoosh_backend, "teapot") == [2]
+
+
+def test_optimize_merges_every_segment_into_one_and_keeps_every_document(whoosh_backend):
+    for n in range(1, 6):
+        put(whoosh_backend, doc(n, f"Boiler pressure question {n}"))
+    before = len(_segments(whoosh_backend))
+    assert whoosh_backend.optimize() == before > 1
+    assert len(_segments(whoosh_backend)) == 1
+    assert sorted(found(whoosh_backend, "boiler")) == [1, 2, 3, 4, 5]
+
+
+def test_a_rebuilt_index_is_one_segment(whoosh_backend):
+    whoosh_backend.rebuild([doc(n, f"Radiator question {n}") for n in range(1, 40)])
+    assert len(_segments(whoosh_backend)) == 1
+    assert len(found(whoosh_backend, "radiator")) == 10
