@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from community import permissions
@@ -34,6 +34,18 @@ def log_query(
     session.add(row)
     session.flush()
     return row
+
+
+def log_queries(session: Session, searches: list[tuple[str, int, datetime]]) -> int:
+    """Keep many searches (text, results, when) in one statement; returns how many were kept."""
+    rows = [
+        {"query": query, "source": "search", "results": max(0, int(results)), "created_at": at}
+        for text, results, at in searches
+        if (query := normalize(text))
+    ]
+    if rows:
+        session.execute(insert(SearchQuery), rows)
+    return len(rows)
 
 
 def log_click(session: Session, query_id, thread_id, position) -> SearchClick | None:

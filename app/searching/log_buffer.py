@@ -39,8 +39,8 @@ class SearchLogBuffer:
             return
         try:
             with self._factory() as session:
-                for text, results, at in batch:
-                    search_log.log_query(session, text, results, at=at)
+                # One multi-row insert: a busy site buffers thousands between flushes.
+                search_log.log_queries(session, batch)
                 session.commit()
         except OperationalError:
             # The database is busy or away: keep them for the next flush.

@@ -148,3 +148,16 @@ def test_only_staff_may_read_the_report(db, role):
 @pytest.mark.parametrize("role", [Role.STAFF, Role.MODERATOR, Role.ADMIN])
 def test_every_staff_role_may_read_the_report(db, role):
     assert search_log.report(db, SINCE, UNTIL, actor=make_user(db, role=role)).searches == 0
+
+
+def test_many_searches_are_kept_in_one_go_normalised_with_their_times(db):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    kept = search_log.log_queries(db, [("Paper  JAM", 3, at), ("   ", 1, at), ("wifi", -2, at)])
+    db.commit()
+    rows = db.execute(select(SearchQuery.query, SearchQuery.results, SearchQuery.created_at).order_by(SearchQuery.id)).all()
+    assert kept == 2
+    assert [tuple(r) for r in rows] == [("paper jam", 3, at), ("wifi", 0, at)]
