@@ -1,4 +1,4 @@
-"""Command-line tools: database, accounts, demo content, search, reputation, badges and webhooks."""
+"""Command-line tools: database, accounts, demo content, search, reputation, badges, tone and webhooks."""
 
 import secrets
 import time
@@ -13,7 +13,7 @@ from app import backup
 from app.import_cli import import_cli
 from app.webhooks_cli import webhooks_cli
 from app.db import get_session
-from community import accounts, badges, demo, reputation, vote_audit
+from community import accounts, badges, demo, reputation, tone, vote_audit
 from community.errors import ValidationError
 from community.models import Role
 from migrations import upgrade_database
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
     app.cli.add_command(reputation_cli)
     app.cli.add_command(badges_cli)
+    app.cli.add_command(tone_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(import_cli)
     app.cli.add_command(webhooks_cli)
@@ -213,6 +214,23 @@ def badges_backfill():
         if count:
             click.echo(f"  {badges.BY_KEY[key].name}: {count}")
     click.echo(f"Awarded {total} badges." if total else "Every earned badge was already awarded.")
+
+
+@click.group("tone", help="Tone (sentiment) of posts.")
+def tone_cli():
+    pass
+
+
+@tone_cli.command("backfill", help="Score the tone of every post that has none yet (posts from before scoring existed).")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000), help="Posts scored and committed at a time.")
+def tone_backfill(batch_size: int):
+    db = get_session()
+    total = 0
+    while scored := tone.score_unscored(db, batch_size):
+        db.commit()  # each batch is kept even if a later one fails
+        total += scored
+        click.echo(f"  scored {total} posts…")
+    click.echo(f"Scored {total} posts." if total else "Every post already has a tone.")
 
 
 @click.command("backup", help="Back up the database while the site runs (SQLite online backup, or pg_dump).")

@@ -21,7 +21,7 @@ from defusedxml.common import DefusedXmlException
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from community import reputation
+from community import reputation, tone
 from community.db import utcnow
 from community.errors import ValidationError
 from community.markdown import sanitize_html
@@ -296,7 +296,9 @@ class Importer:
                 self._answer(row, external_id, where)
             self._checkpoint(n)
 
-    def _post(self, row: dict, thread_id: int, author_id: int, created: datetime, *, question: bool) -> Post:
+    def _post(
+        self, row: dict, thread_id: int, author_id: int, created: datetime, *, question: bool, title: str | None = None
+    ) -> Post:
         html = self._absolute_links(sanitize_html(strip_controls(row.get("Body", ""))))
         post = Post(
             thread_id=thread_id,
@@ -307,6 +309,8 @@ class Importer:
             score=_int(row, "Score"),
             created_at=created,
         )
+        # Scored like a post written here; watchlists only listen to new posts, not to imported history.
+        tone.score_post(post, tone.post_text(post, title))
         self.session.add(post)
         self.session.flush()
         self.session.add(
@@ -336,7 +340,7 @@ class Importer:
         )
         self.session.add(thread)
         self.session.flush()
-        post = self._post(row, thread.id, author_id, created, question=True)
+        post = self._post(row, thread.id, author_id, created, question=True, title=title)
         self._remember("question", external_id, post.id)
         self.session.add(SearchOutbox(thread_id=thread.id))
         self.summary.add("questions")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from community import badges, permissions, reputation, webhooks
+from community import badges, listening, permissions, reputation, webhooks
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.markdown import render_markdown
@@ -179,6 +179,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
     session.add(post)
     session.flush()
     _add_revision(session, post, author, title=title, tags=" ".join(sorted(tag_names)))
+    listening.post_saved(session, post, title)
     session.add(Follow(user_id=author.id, thread_id=thread.id))
     queue_reindex(session, thread.id)
     session.flush()
@@ -217,6 +218,7 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     )
     session.flush()
     _add_revision(session, post, author)
+    listening.post_saved(session, post)
     queue_reindex(session, thread.id)
     session.flush()
     session.refresh(thread)
@@ -264,6 +266,7 @@ def edit_post(
         _add_revision(session, post, editor, title=title, tags=" ".join(sorted(tag_names)))
     else:
         _add_revision(session, post, editor)
+    listening.post_saved(session, post, thread.title if post.is_question else None)
     queue_reindex(session, thread.id)
     session.flush()
     badges.evaluate(session, badges.Event.EDIT, {editor.id})

@@ -9,7 +9,7 @@ from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm
 from app.web import page_arg, viewer
-from community import categories, publishing, reading, threads
+from community import categories, publishing, reading, threads, tone
 from community.errors import ValidationError
 
 
@@ -107,6 +107,8 @@ def thread(thread_id: int, slug: str | None = None):
             view=view,
             thread=view.thread,
             structured_data=_structured_data(view),
+            # None unless the reader is staff, so a page a visitor may share never carries it.
+            staff_tone=tone.tone_for_staff(db, found, viewer()),
             # A form makes a CSRF token: only readers who may answer get one.
             answer_form=AnswerForm() if view.can_answer else None,
         )

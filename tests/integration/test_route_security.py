@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 import config
 from app import create_app
-from community import accepting, badges, threads, voting, webhooks
+from community import accepting, badges, listening, threads, voting, webhooks
 from community.db import Base
 from community.models import Category, Follow, Role, Thread, User, Vote, WebhookDelivery
 from tests.conftest import _empty_all_tables
@@ -59,6 +59,7 @@ def build_scene(db) -> SimpleNamespace:
     port) with the delivery of that accept. Only ids and names are returned."""
     boss = make_user(db, "boss", role=Role.ADMIN)
     hook = webhooks.create_endpoint(db, boss, url=closed_port_url(), events=["answer.accepted"])
+    watchlist = listening.create_watchlist(db, boss, name="Churn", keywords="cancel\nrefund")
     mod = make_user(db, "mod", role=Role.MODERATOR)
     staffer = make_user(db, "staffer", role=Role.STAFF)
     # A member with enough reputation to vote, far below editing others' posts: roles, not
@@ -95,6 +96,7 @@ def build_scene(db) -> SimpleNamespace:
         solved_thread_id=solved.id,
         webhook_id=hook.id,
         webhook_delivery_id=delivery_id,
+        watchlist_id=watchlist.id,
         asker="asker",
         helper="helper",
     )
@@ -113,6 +115,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], object]] = {
     "filename": lambda s: "css/hearth.css",
     "endpoint_id": lambda s: s.webhook_id,
     "delivery_id": lambda s: s.webhook_delivery_id,
+    "watchlist_id": lambda s: s.watchlist_id,
 }
 
 
@@ -225,6 +228,16 @@ ROUTES: dict[str, Route] = {
     "staff.deflection_report": Route("staff", ("GET",)),
     "staff.reputation_review": Route("staff", ("GET",)),
     "staff.approve_held_accept": Route("staff", ("POST",), args={"thread_id": lambda s: s.solved_thread_id}),
+    "staff.tone_over_time": Route("staff", ("GET",)),
+    "staff.tone_csv": Route("staff", ("GET",)),
+    "staff.listening_feed": Route("staff", ("GET",)),
+    "staff.watchlist_list": Route(
+        "staff", ("GET", "POST"), data=lambda s: {"name": "Competitors", "keywords": "Rival Heat", "assignee": ""}
+    ),
+    "staff.watchlist_edit": Route(
+        "staff", ("GET", "POST"), data=lambda s: {"name": "Churn", "keywords": "cancel\nrefund\nmoney back", "assignee": ""}
+    ),
+    "staff.watchlist_delete": Route("staff", ("POST",)),
 }
 
 ENDPOINT_METHODS = [(endpoint, method) for endpoint, route in ROUTES.items() for method in route.methods]
