@@ -102,6 +102,12 @@ class Config:
     # How often the background thread looks for retries that came due.
     WEBHOOK_POLL_SECONDS = float(os.environ.get("WEBHOOK_POLL_SECONDS", 5))
 
+    # The care queue: an answered thread still unsolved after this many days comes back to it;
+    # an unanswered one is due soon in the last quarter of the first-response target, then overdue.
+    CARE_UNSOLVED_DAYS = _int("CARE_UNSOLVED_DAYS", 3)
+    CARE_FIRST_RESPONSE_MINUTES = _int("CARE_FIRST_RESPONSE_MINUTES", 60)
+    CARE_QUEUE_PER_PAGE = _int("CARE_QUEUE_PER_PAGE", 25)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -31,6 +31,7 @@ def create_app(config: object | None = None) -> Flask:
 
     from app import auth, cli, errors, page_cache, searching, security, templating, view_counts, webhook_sender
     from app.admin import bp as admin_bp
+    from app.care import bp as care_bp
     from app.seo import bp as seo_bp
     from app.staff import bp as staff_bp
     from app.threads import bp as threads_bp
@@ -50,4 +51,5 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(seo_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(care_bp)
     return app

@@ -24,7 +24,7 @@ from flask import Flask
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from community import webhooks
+from community import care, webhooks
 from community.db import lock_row, utcnow
 from community.models import WebhookDelivery, WebhookEndpoint
 
@@ -183,6 +183,9 @@ def _record(session_factory: sessionmaker, job: Job, outcome: Outcome, now: date
         }
         if outcome.ok:
             values.update(status=webhooks.SUCCEEDED, delivered_at=now)
+            if job.event == "thread.escalated":
+                # A ticketing system answers with the reference of the ticket it opened.
+                care.store_ticket_ref(session, job.payload, outcome.excerpt)
         elif attempts >= webhooks.MAX_ATTEMPTS:
             values.update(status=webhooks.FAILED)
         else:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from community import badges, listening, permissions, reputation, webhooks
+from community import badges, care, listening, permissions, reputation, webhooks
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.markdown import render_markdown
@@ -223,6 +223,7 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     session.flush()
     session.refresh(thread)
     webhooks.emit(session, "post.created", lambda: webhooks.post_created(session, post, thread))
+    care.after_answer(session, author, thread)
     badges.evaluate(session, badges.Event.ANSWER, {author.id})
     return post
 

@@ -45,7 +45,7 @@ def make_category(db, name: str | None = None, slug: str | None = None):
     return categories.create_category(db, None, name=name, slug=slug or f"category-{n}", description=f"About {name}")
 
 
-def make_thread(db, author=None, category=None, title: str | None = None, body: str = "Details of the problem here.", tags=""):
+def make_thread(db, author=None, category=None, title: str | None = None, body: str = "Details of the question here.", tags=""):
     # Creating a new tag is a privilege: a default asker who tags holds it.
     author = author or make_user(db, reputation=TAGGER_REPUTATION if tags else 1)
     category = category or make_category(db)

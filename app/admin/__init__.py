@@ -1,7 +1,7 @@
-"""Admin pages: categories and webhooks."""
+"""Admin pages: categories, teams and webhooks."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import routes, webhooks  # noqa: E402,F401 - registers the views
+from app.admin import routes, teams, webhooks  # noqa: E402,F401 - registers the views

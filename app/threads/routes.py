@@ -9,8 +9,8 @@ from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm
 from app.web import page_arg, viewer
-from community import categories, publishing, reading, threads, tone
-from community.errors import ValidationError
+from community import canned, care, care_panel, categories, publishing, reading, threads, tone
+from community.errors import NotFound, ValidationError
 
 
 def _list_options():
@@ -102,6 +102,15 @@ def thread(thread_id: int, slug: str | None = None):
             per_page=current_app.config["ANSWERS_PER_PAGE"],
             outscored_margin=current_app.config["OUTSCORED_MARGIN"],
         )
+        # A form makes a CSRF token: only readers who may answer get one.
+        answer_form = AnswerForm() if view.can_answer else None
+        # Only staff get the care panel; their pages are never cached (they are signed in).
+        panel = care_panel.panel(db, viewer(), found) if care.can_handle_care(viewer()) else None
+        if panel is not None and answer_form is not None and request.args.get("canned"):
+            try:
+                answer_form.body.data = canned.get_canned(db, viewer(), request.args["canned"]).body_md
+            except NotFound:  # a response deleted meanwhile just leaves the box empty
+                pass
         return render_template(
             "threads/thread.html",
             view=view,
@@ -109,8 +118,8 @@ def thread(thread_id: int, slug: str | None = None):
             structured_data=_structured_data(view),
             # None unless the reader is staff, so a page a visitor may share never carries it.
             staff_tone=tone.tone_for_staff(db, found, viewer()),
-            # A form makes a CSRF token: only readers who may answer get one.
-            answer_form=AnswerForm() if view.can_answer else None,
+            answer_form=answer_form,
+            care_panel=panel,
         )
 
     html = page_cache.cached(render, found.revision)

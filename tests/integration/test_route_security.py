@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 
 import config
 from app import create_app
-from community import accepting, badges, listening, threads, voting, webhooks
+from community import accepting, badges, canned, listening, teams, threads, voting, webhooks
 from community.db import Base
 from community.models import Category, Follow, Role, Thread, User, Vote, WebhookDelivery
 from tests.conftest import _empty_all_tables
@@ -82,6 +82,11 @@ def build_scene(db) -> SimpleNamespace:
     # As if the collusion check had held it: staff must approve it before it earns points.
     db.execute(update(Thread).where(Thread.id == solved.id).values(accept_held=True))
     delivery_id = db.scalar(select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == hook.id))
+    # The care console: a team with a staff member and a category, and a canned response.
+    team = teams.create_team(db, boss, "Heating team")
+    teams.set_member(db, boss, team, staffer.id, True)
+    teams.set_category(db, boss, team, heating.id, True)
+    reply = canned.create_canned(db, staffer, title="Restart first", body="Please restart the boiler and tell us.")
     db.commit()
 
     return SimpleNamespace(
@@ -97,6 +102,8 @@ def build_scene(db) -> SimpleNamespace:
         webhook_id=hook.id,
         webhook_delivery_id=delivery_id,
         watchlist_id=watchlist.id,
+        team_id=team.id,
+        canned_id=reply.id,
         asker="asker",
         helper="helper",
     )
@@ -116,6 +123,8 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], object]] = {
     "endpoint_id": lambda s: s.webhook_id,
     "delivery_id": lambda s: s.webhook_delivery_id,
     "watchlist_id": lambda s: s.watchlist_id,
+    "team_id": lambda s: s.team_id,
+    "canned_id": lambda s: s.canned_id,
 }
 
 
@@ -238,6 +247,26 @@ ROUTES: dict[str, Route] = {
         "staff", ("GET", "POST"), data=lambda s: {"name": "Churn", "keywords": "cancel\nrefund\nmoney back", "assignee": ""}
     ),
     "staff.watchlist_delete": Route("staff", ("POST",)),
+    "care.queue": Route("staff", ("GET",)),
+    "care.assign": Route("staff", ("POST",), data=lambda s: {"assignee": "me", "team": ""}),
+    "care.set_state": Route("staff", ("POST",), data=lambda s: {"state": "resolved"}),
+    "care.escalate": Route("staff", ("POST",), data=lambda s: {"reason": "The customer has no heating for two days"}),
+    "care.set_ticket": Route("staff", ("POST",), data=lambda s: {"ticket_ref": "SUP-1234"}),
+    "care.add_note": Route("staff", ("POST",), data=lambda s: {"body": "Called the customer; engineer booked."}),
+    "care.canned_list": Route(
+        "staff", ("GET", "POST"), data=lambda s: {"title": "Bleed radiators", "body": "Bleed each radiator in turn."}
+    ),
+    "care.canned_edit": Route(
+        "staff", ("GET", "POST"), data=lambda s: {"title": "Restart first", "body": "Restart it, then wait a minute."}
+    ),
+    "care.canned_delete": Route("staff", ("POST",)),
+    "admin.team_list": Route("admin", ("GET", "POST"), data=lambda s: {"name": "Billing team"}),
+    "admin.team_rename": Route("admin", ("POST",), data=lambda s: {"name": "Warmth team"}),
+    "admin.team_delete": Route("admin", ("POST",)),
+    "admin.team_members": Route("admin", ("POST",), data=lambda s: {"op": "add", "user_id": str(s.users["mod"])}),
+    "admin.team_categories": Route(
+        "admin", ("POST",), data=lambda s: {"op": "add", "category_id": str(s.empty_category_id)}
+    ),
 }
 
 ENDPOINT_METHODS = [(endpoint, method) for endpoint, route in ROUTES.items() for method in route.methods]

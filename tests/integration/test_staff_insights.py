@@ -189,7 +189,7 @@ def test_members_are_refused_and_visitors_sent_to_sign_in(client, content, path)
 @pytest.mark.parametrize("path", ["/staff/search", "/staff/deflection"])
 def test_staff_see_the_pages_and_a_staff_link(staff_client, path):
     page = text(staff_client.get(path))
-    assert 'href="/staff/search">Staff</a>' in page
+    assert 'href="/staff/care">Staff</a>' in page
     assert "Last 7 days" in page and 'aria-current="page" class="active">Last 30 days' in page
 
 
