@@ -107,6 +107,13 @@ class Config:
     CARE_UNSOLVED_DAYS = _int("CARE_UNSOLVED_DAYS", 3)
     CARE_FIRST_RESPONSE_MINUTES = _int("CARE_FIRST_RESPONSE_MINUTES", 60)
     CARE_QUEUE_PER_PAGE = _int("CARE_QUEUE_PER_PAGE", 25)
+    # Care metrics (/staff/metrics), the staffing estimate's inputs: handling minutes per
+    # question, staff hours available a week (0: the number of team members ×
+    # CARE_HOURS_PER_STAFF_MEMBER), and how many recent weeks it reads.
+    CARE_MINUTES_PER_THREAD = float(os.environ.get("CARE_MINUTES_PER_THREAD", 15))
+    CARE_STAFF_HOURS_PER_WEEK = float(os.environ.get("CARE_STAFF_HOURS_PER_WEEK", 0))
+    CARE_HOURS_PER_STAFF_MEMBER = float(os.environ.get("CARE_HOURS_PER_STAFF_MEMBER", 30))
+    CARE_STAFFING_WEEKS = max(1, _int("CARE_STAFFING_WEEKS", 4))
 
 
 class DevelopmentConfig(Config):

@@ -235,6 +235,8 @@ ROUTES: dict[str, Route] = {
     "seo.category_feed": Route("visitor", ("GET",)),
     "staff.search_report": Route("staff", ("GET",)),
     "staff.deflection_report": Route("staff", ("GET",)),
+    "staff.care_metrics_report": Route("staff", ("GET",)),
+    "staff.care_metrics_csv": Route("staff", ("GET",), args={"table": lambda s: "categories"}),
     "staff.reputation_review": Route("staff", ("GET",)),
     "staff.approve_held_accept": Route("staff", ("POST",), args={"thread_id": lambda s: s.solved_thread_id}),
     "staff.tone_over_time": Route("staff", ("GET",)),
