@@ -59,6 +59,8 @@ class Config:
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "30 per minute")
     # Many accounts writing from one address (a script signing up sock puppets) hit this.
     RATELIMIT_WRITE_PER_ADDRESS = os.environ.get("RATELIMIT_WRITE_PER_ADDRESS", "120 per minute")
+    # Asking for reset or verification links, confirming them and unsubscribing, per address.
+    RATELIMIT_MAIL = os.environ.get("RATELIMIT_MAIL", "10 per hour")
     RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "60 per minute")
     # The ask page looks up similar questions as the title is typed.
     RATELIMIT_SIMILAR = os.environ.get("RATELIMIT_SIMILAR", "120 per minute")
@@ -114,6 +116,24 @@ class Config:
     CARE_STAFF_HOURS_PER_WEEK = float(os.environ.get("CARE_STAFF_HOURS_PER_WEEK", 0))
     CARE_HOURS_PER_STAFF_MEMBER = float(os.environ.get("CARE_HOURS_PER_STAFF_MEMBER", 30))
     CARE_STAFFING_WEEKS = max(1, _int("CARE_STAFFING_WEEKS", 4))
+    # Reminders sent by `flask care remind`: an asker whose thread has answers but none accepted
+    # after this many days; whoever should respond to a thread still unanswered after this many minutes.
+    CARE_ACCEPT_REMINDER_DAYS = _int("CARE_ACCEPT_REMINDER_DAYS", 3)
+
+    # Email. Without MAIL_SERVER, messages are appended to MAIL_OUTBOX_PATH (an mbox) instead.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") not in ("0", "false", "no", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Hearth <noreply@localhost>")
+    MAIL_OUTBOX_PATH = os.environ.get("MAIL_OUTBOX_PATH") or str(INSTANCE_DIR / "outbox.mbox")
+    MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", 10))
+    # Who sends after the commit: "thread", "worker" (only `flask mail send`) or "sync".
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "thread")
+    MAIL_POLL_SECONDS = float(os.environ.get("MAIL_POLL_SECONDS", 30))
+    # The site's public address, for the links in emails (there is no request to take it from).
+    SITE_URL = os.environ.get("SITE_URL", "http://localhost:5000")
 
 
 class DevelopmentConfig(Config):
@@ -146,6 +166,7 @@ class TestingConfig(Config):
     ANSWERS_PER_PAGE = 30
     SEARCH_INDEXER = "sync"
     WEBHOOK_SENDER = "sync"
+    MAIL_SENDER = "worker"  # a test sends what it means to, into its own outbox
     VIEW_COUNT_FLUSH_SECONDS = 0
     ANON_CACHE_SECONDS = 0
     SEARCH_CACHE_MB = 0

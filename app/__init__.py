@@ -29,9 +29,11 @@ def create_app(config: object | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
 
-    from app import auth, cli, errors, page_cache, searching, security, templating, view_counts, webhook_sender
+    from app import auth, cli, errors, mail_sender, page_cache, searching, security, templating, view_counts, webhook_sender
+    from app import notifications
     from app.admin import bp as admin_bp
     from app.care import bp as care_bp
+    from app.mail import bp as mail_bp
     from app.seo import bp as seo_bp
     from app.staff import bp as staff_bp
     from app.threads import bp as threads_bp
@@ -46,10 +48,13 @@ def create_app(config: object | None = None) -> Flask:
     page_cache.init_app(app)
     searching.init_app(app)
     webhook_sender.init_app(app)
+    mail_sender.init_app(app)
     app.register_blueprint(threads_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(seo_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(care_bp)
+    notifications.init_app(app)
+    app.register_blueprint(mail_bp)
     return app

@@ -10,7 +10,9 @@ from flask.cli import with_appcontext
 from whoosh.index import LockError
 
 from app import backup
+from app.care_cli import care_cli
 from app.import_cli import import_cli
+from app.mail_cli import mail_cli
 from app.webhooks_cli import webhooks_cli
 from app.db import get_session
 from community import accounts, badges, demo, reputation, tone, vote_audit
@@ -32,6 +34,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(import_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(care_cli)
+    app.cli.add_command(mail_cli)
 
 
 @click.group("db", help="Database schema.")
@@ -63,7 +67,7 @@ def users_create(username, email, role, password, generate_password):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     db = get_session()
     try:
-        user = accounts.register(db, username, email, password, Role(role), allow_reserved=True)
+        user = accounts.register(db, username, email, password, Role(role), allow_reserved=True, verified=True)
     except ValidationError as exc:
         db.rollback()
         raise click.ClickException(str(exc)) from None

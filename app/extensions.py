@@ -59,3 +59,7 @@ _per_address = limiter.limit(write_ip_limit, key_func=get_remote_address, method
 def write_limited(view):
     """Writes are limited per account and, more loosely, per address."""
     return _per_address(_per_account(view))
+
+
+def mail_limit() -> str:
+    return current_app.config["RATELIMIT_MAIL"]

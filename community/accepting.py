@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from community import badges, permissions, reputation, webhooks
+from community import badges, notifications, permissions, reputation, webhooks
 from community.db import get_by_id, lock_row, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User
@@ -51,6 +51,7 @@ def accept_answer(session: Session, actor: User, post: Post) -> Thread:
     if previous is not None:
         reputation.sync_accept(session, previous, thread)
     reputation.sync_accept(session, post, thread)
+    notifications.notify_accepted(session, post, thread, actor)
     webhooks.emit(session, "answer.accepted", lambda: webhooks.answer_accepted(session, post, thread))
     if previous is None:  # solved just now, rather than one accepted answer replaced by another
         webhooks.emit(session, "thread.solved", lambda: webhooks.thread_solved(session, thread))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from community import badges
-from community.db import get_by_id
+from community.db import get_by_id, utcnow
 from community.errors import NotFound, ValidationError
 from community.models import Role, User
 from community.text import strip_controls
@@ -22,14 +22,14 @@ RESERVED_USERNAMES = {"admin", "administrator", "staff", "moderator", "support",
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def _normalize_email(email: str) -> str:
+def normalize_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise ValidationError({"email": f"That email address is not valid: {exc}"}) from None
 
 
-def _check_password_rules(password: str, field: str = "password") -> None:
+def check_password_rules(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationError({field: f"Use at least {MIN_PASSWORD} characters."})
     if len(password) > MAX_PASSWORD:
@@ -65,8 +65,10 @@ def register(
     role: Role = Role.MEMBER,
     *,
     allow_reserved: bool = False,
+    verified: bool = False,
 ) -> User:
-    """Create an account; every rule is checked before anything is written."""
+    """Create an account; every rule is checked before anything is written.
+    `verified`: the address is known to be the member's (an account made by an administrator)."""
     username = username.strip()
     errors: dict[str, str] = {}
     if not USERNAME_PATTERN.match(username):
@@ -78,13 +80,13 @@ def register(
     elif session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         errors["username"] = "That username is taken."
     try:
-        email = _normalize_email(email)
+        email = normalize_email(email)
         if session.scalar(select(User.id).where(User.email == email)):
             errors["email"] = "An account with that email already exists."
     except ValidationError as exc:
         errors.update(exc.errors)
     try:
-        _check_password_rules(password)
+        check_password_rules(password)
     except ValidationError as exc:
         errors.update(exc.errors)
     if errors:
@@ -96,6 +98,7 @@ def register(
         password_hash=generate_password_hash(password),
         role=Role(role).value,
         session_token=secrets.token_hex(16),
+        email_verified_at=utcnow() if verified else None,
     )
     session.add(user)
     session.flush()
@@ -116,7 +119,7 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         raise ValidationError({"current_password": "Your current password is not right."})
-    _check_password_rules(new, "new_password")
+    check_password_rules(new, "new_password")
     user.password_hash = generate_password_hash(new)
     user.session_token = secrets.token_hex(16)
     session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from community import permissions, webhooks
+from community import notifications, permissions, webhooks
 from community.db import utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.impact import accepted_answers
@@ -296,7 +296,7 @@ def _held(session: Session, badge: Badge, user_ids: set[int] | None) -> Found:
     return {(user_id, item_id) for user_id, item_id in session.execute(query)}
 
 
-def _award_missing(session: Session, badge: Badge, user_ids: set[int] | None) -> list[BadgeAward]:
+def _award_missing(session: Session, badge: Badge, user_ids: set[int] | None, tell: bool = True) -> list[BadgeAward]:
     found = badge.find(session, user_ids)
     if not badge.per_item:
         found = {(user_id, 0) for user_id, _ in found}
@@ -308,6 +308,8 @@ def _award_missing(session: Session, badge: Badge, user_ids: set[int] | None) ->
                 session.add(award)
         except IntegrityError:
             continue  # another worker awarded it a moment ago
+        if tell:
+            notifications.notify(session, user_id, "badge", text=badge.name)
         webhooks.emit(session, "badge.awarded", lambda: webhooks.badge_awarded(session, award, badge))
         new.append(award)
     return new
@@ -328,7 +330,8 @@ def evaluate(session: Session, event: Event, user_ids: set[int]) -> list[BadgeAw
 
 def backfill(session: Session) -> dict[str, int]:
     """Run every rule for every member: how many awards each badge gained."""
-    return {badge.key: len(_award_missing(session, badge, None)) for badge in BADGES if badge.find}
+    # Not announced: a backfill hands out badges earned long ago, and could flood every inbox.
+    return {badge.key: len(_award_missing(session, badge, None, tell=False)) for badge in BADGES if badge.find}
 
 
 def award_champion(session: Session, staff: User, member: User, reason: str) -> BadgeAward:
@@ -346,6 +349,7 @@ def award_champion(session: Session, staff: User, member: User, reason: str) -> 
     award = BadgeAward(user_id=member.id, badge=CHAMPION.key, item_id=0, awarded_by_id=staff.id, reason=reason)
     session.add(award)
     session.flush()
+    notifications.notify(session, member.id, "badge", actor_id=staff.id, text=CHAMPION.name)
     webhooks.emit(session, "badge.awarded", lambda: webhooks.badge_awarded(session, award, CHAMPION))
     return award
 

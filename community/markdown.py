@@ -3,8 +3,11 @@
 import nh3
 from markdown_it import MarkdownIt
 
+from community.mentions import link_mentions, names_in
+
 # js-default has no raw HTML; nh3 still cleans the output in case a rule ever lets markup through.
 _md = MarkdownIt("js-default", {"linkify": False, "typographer": False})
+_md.core.ruler.push("mentions", link_mentions)
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
@@ -32,6 +35,11 @@ def sanitize_html(html: str) -> str:
     )
 
 
-def render_markdown(text: str) -> str:
-    """Render user Markdown to safe HTML."""
-    return sanitize_html(_md.render(text))
+def render_markdown(text: str, mentions: dict[str, str] | None = None) -> str:
+    """Render user Markdown to safe HTML; `mentions` (lower-cased name -> username) become profile links."""
+    return sanitize_html(_md.render(text, {"mentions": mentions or {}}))
+
+
+def mentioned_names(text: str) -> list[str]:
+    """The @names a post mentions outside code and links, first seen first."""
+    return names_in(_md.parse(text))

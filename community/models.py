@@ -51,6 +51,9 @@ class User(Base):
     # Set on accounts made by an import for the authors of another site: no password, an
     # unreachable address; the person can claim the account later.
     placeholder_source: Mapped[str | None] = mapped_column(String(120))
+    # When the member proved the address is theirs; until then posts may hold no links and no
+    # notification is sent there by email.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # The attributes a sign-in session library expects of a user object.
     is_authenticated = True
@@ -568,3 +571,55 @@ class WatchMatch(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     keyword: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[timestamp] = mapped_column(index=True)
+
+
+# --- Mail: account tokens, email preferences, the outgoing queue --------------------------------
+
+
+class AccountToken(Base):
+    """A single-use link sent by email (password reset, address check); only its SHA-256 is kept."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address the link was sent to: a link for an old address proves nothing about a new one.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[timestamp]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EmailOptOut(Base):
+    """A kind of notification this member does not want by email (in-app is always on)."""
+
+    __tablename__ = "email_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class MailMessage(Base):
+    """An email queued in the transaction of what caused it, sent after the commit.
+
+    A notification's email is written from the notification when it is sent; account emails
+    carry their text, which is blanked once sent (it holds a one-time link)."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[timestamp]
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

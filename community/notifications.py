@@ -3,8 +3,9 @@
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from community import mail
 from community.db import utcnow
-from community.models import Notification, User
+from community.models import Follow, Notification, Post, Thread, User
 from community.pagination import Page, paginate
 
 # What a notification can be about, with the words the notification centre uses for each.
@@ -47,6 +48,7 @@ def notify(
     )
     session.add(note)
     session.flush()
+    mail.queue_for_notification(session, note)
     return note
 
 
@@ -75,3 +77,39 @@ def mark_read(session: Session, user: User, ids: list[int] | None = None) -> int
     if ids is not None:
         statement = statement.where(Notification.id.in_(ids))
     return session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def open_notification(session: Session, user: User, notification_id: int) -> Notification | None:
+    """The member's own notification, now marked read; None for anyone else's (it stays as it was)."""
+    note = session.scalar(
+        select(Notification).options(joinedload(Notification.thread)).where(Notification.id == notification_id)
+    )
+    if note is None or note.recipient_id != user.id:
+        return None
+    if note.read_at is None:
+        note.read_at = utcnow()
+        session.flush()
+    return note
+
+
+def followers_of(session: Session, thread_id: int) -> list[int]:
+    """Ids of the members who follow a thread, in id order."""
+    return list(session.scalars(select(Follow.user_id).where(Follow.thread_id == thread_id).order_by(Follow.user_id)))
+
+
+def notify_reply(session: Session, post: Post, thread: Thread, skip: set[int] = frozenset()) -> int:
+    """Tell each follower of the thread (but its author and `skip`) about a new answer; returns how many."""
+    told = 0
+    for follower_id in followers_of(session, thread.id):
+        if follower_id in skip:
+            continue
+        if notify(session, follower_id, "reply", actor_id=post.author_id, thread_id=thread.id,
+                  post_id=post.id, text=thread.title):
+            told += 1
+    return told
+
+
+def notify_accepted(session: Session, post: Post, thread: Thread, actor: User) -> None:
+    """Tell an answer's author that it was accepted (not when they accepted it themselves)."""
+    notify(session, post.author_id, "accepted", actor_id=actor.id, thread_id=thread.id, post_id=post.id,
+           text=thread.title)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from community import badges, care, listening, permissions, reputation, webhooks
+from community import badges, care, listening, mentions, notifications, permissions, reputation, webhooks
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
-from community.markdown import render_markdown
+from community.markdown import mentioned_names, render_markdown
 from community.models import Category, Follow, Post, PostRevision, SearchOutbox, Tag, Thread, User
 from community.rules import Privilege, current, threshold
 from community.text import parse_tags, slugify, strip_controls, tag_errors
@@ -70,6 +70,12 @@ def _body_error(body: str) -> str | None:
     return None
 
 
+# Spam accounts are made with addresses nobody reads: until the address is confirmed, no links.
+UNVERIFIED_LINKS = (
+    "Confirm your email address before posting links or images: open the link we emailed you "
+    "(Settings → Email can send it again). Until then, write the post without them."
+)
+
 _WEB_ADDRESS = re.compile(r"(?i)\b(?:https?://|www\.)")
 
 
@@ -78,11 +84,15 @@ def count_links(body: str, html: str) -> int:
     return max(len(_WEB_ADDRESS.findall(body)), html.count("<a ") + html.count("<img "))
 
 
-def _render_body(author: User, body: str) -> str:
-    """Markdown to safe HTML; members without the links privilege may include only a few links."""
-    html = render_markdown(body)
+def _render_body(session: Session, author: User, body: str) -> tuple[str, dict[str, str]]:
+    """Markdown to safe HTML with mentions linked, and the mentions (lower-cased name -> username).
+    Members without the links privilege may include only a few links; mentions do not count."""
+    mentioned = mentions.resolve(session, mentioned_names(body))
+    html = render_markdown(body, mentioned)
+    if author.email_verified_at is None and count_links(body, render_markdown(body) if mentioned else html):
+        raise ValidationError({"body": UNVERIFIED_LINKS})
     if not permissions.has_privilege(author, Privilege.POST_LINKS):
-        links = count_links(body, html)
+        links = count_links(body, render_markdown(body) if mentioned else html)
         allowed = current().links_before_privilege
         if links > allowed:
             raise ValidationError(
@@ -92,7 +102,7 @@ def _render_body(author: User, body: str) -> str:
                     f"{threshold(Privilege.POST_LINKS)} reputation."
                 }
             )
-    return html
+    return html, mentioned
 
 
 def _resolve_tags(session: Session, names: list[str], author: User) -> list[Tag]:
@@ -154,7 +164,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
         raise PermissionDenied("Sign in to ask a question.")
     title, body = " ".join(strip_controls(title).split()), strip_controls(body)
     category, tag_names = _validate_question(session, title, body, category_id, tags)
-    body_html = _render_body(author, body)
+    body_html, mentioned = _render_body(session, author, body)
     now = utcnow()
     thread = Thread(
         category_id=category.id,
@@ -183,6 +193,7 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
     session.add(Follow(user_id=author.id, thread_id=thread.id))
     queue_reindex(session, thread.id)
     session.flush()
+    mentions.notify_mentioned(session, post, thread, mentioned)
     webhooks.emit(session, "thread.created", lambda: webhooks.thread_created(session, thread))
     badges.evaluate(session, badges.Event.ASK, {author.id})
     return thread
@@ -200,7 +211,7 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     body = strip_controls(body)
     if error := _body_error(body):
         raise ValidationError({"body": error})
-    body_html = _render_body(author, body)
+    body_html, mentioned = _render_body(session, author, body)
     now = utcnow()
     post = Post(
         thread_id=thread.id,
@@ -222,6 +233,9 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     queue_reindex(session, thread.id)
     session.flush()
     session.refresh(thread)
+    # One notice per person for one answer: being mentioned says more than "a new answer".
+    told = mentions.notify_mentioned(session, post, thread, mentioned)
+    notifications.notify_reply(session, post, thread, skip=told)
     webhooks.emit(session, "post.created", lambda: webhooks.post_created(session, post, thread))
     care.after_answer(session, author, thread)
     badges.evaluate(session, badges.Event.ANSWER, {author.id})
@@ -256,7 +270,8 @@ def edit_post(
     if unchanged:
         raise ValidationError("Nothing changed: edit the text before saving.")
 
-    body_html = _render_body(editor, body)
+    body_html, mentioned = _render_body(session, editor, body)
+    before = {name.lower() for name in mentioned_names(post.body_md)}
     post.body_md = body
     post.body_html = body_html
     post.edit_count += 1
@@ -270,6 +285,8 @@ def edit_post(
     listening.post_saved(session, post, thread.title if post.is_question else None)
     queue_reindex(session, thread.id)
     session.flush()
+    if editor.id == post.author_id:  # only names the author adds now are news to those named
+        mentions.notify_mentioned(session, post, thread, mentioned, already=before)
     badges.evaluate(session, badges.Event.EDIT, {editor.id})
 
 

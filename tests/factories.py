@@ -12,13 +12,19 @@ PASSWORD = "correct-horse-9"
 
 
 def make_user(
-    db, username: str | None = None, role: Role | str = Role.MEMBER, password: str = PASSWORD, reputation: int = 1
+    db,
+    username: str | None = None,
+    role: Role | str = Role.MEMBER,
+    password: str = PASSWORD,
+    reputation: int = 1,
+    verified: bool = True,
 ):
-    """A new account; `reputation` above 1 is granted through the ledger like any adjustment."""
+    """A new account (its address checked unless `verified` is False); `reputation` above 1 is
+    granted through the ledger like any adjustment."""
     n = next(_counter)
     username = username or f"user{n}"
     user = accounts.register(
-        db, username, f"{username.lower()}@example.com", password, Role(role), allow_reserved=True
+        db, username, f"{username.lower()}@example.com", password, Role(role), allow_reserved=True, verified=verified
     )
     if reputation > 1:
         give_reputation(db, user, reputation)

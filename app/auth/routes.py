@@ -1,4 +1,4 @@
-from flask import flash, make_response, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -9,7 +9,7 @@ from app.extensions import limiter, login_limit, register_limit
 from app.searching import visitor
 from app.security import safe_next_url
 from app.web import ActionForm, save
-from community import accounts, sign_in_guard
+from community import account_email, accounts, sign_in_guard
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -20,6 +20,16 @@ def _sign_in(user, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
+def _register_and_send_verification(db, form: RegisterForm):
+    """The new account and the email that checks its address, in one transaction."""
+    user = accounts.register(db, form.username.data, form.email.data, form.password.data)
+    account_email.send_verification(
+        db, user, lambda token: url_for("mail.verify_email", token=token, _external=True),
+        current_app.config["SITE_NAME"],
+    )
+    return user
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(register_limit, methods=["POST"])
 def register():
@@ -28,12 +38,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         db = get_session()
-        ok, user = save(
-            form, lambda: accounts.register(db, form.username.data, form.email.data, form.password.data)
-        )
+        ok, user = save(form, lambda: _register_and_send_verification(db, form))
         if ok:
             _sign_in(user, remember=False)
-            flash(f"Welcome to the community, {user.username}!", "success")
+            flash(
+                f"Welcome to the community, {user.username}! We emailed you a link to confirm your address.",
+                "success",
+            )
             return redirect(safe_next_url(request.args.get("next"), url_for("threads.home")))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
