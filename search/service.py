@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from community.models import Post, Thread
+from community.models import Post, Thread, visible_post, visible_thread
 from search.backend import BackendResult, SearchBackend, SearchRequest
 from search.documents import html_to_text
 from search.result_cache import ResultCache
@@ -96,7 +96,7 @@ def _load_threads(session: Session, ids: list[int]) -> dict[int, Thread]:
     rows = session.scalars(
         select(Thread)
         .options(joinedload(Thread.author), joinedload(Thread.category))
-        .where(Thread.id.in_(ids), Thread.deleted_at.is_(None))
+        .where(Thread.id.in_(ids), visible_thread())
     )
     return {t.id: t for t in rows}
 
@@ -105,7 +105,7 @@ def _visible_posts(session: Session, thread_ids: list[int]) -> dict[int, list[Po
     posts: dict[int, list[Post]] = {tid: [] for tid in thread_ids}
     if thread_ids:
         for post in session.scalars(
-            select(Post).where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None)).order_by(Post.id)
+            select(Post).where(Post.thread_id.in_(thread_ids), visible_post()).order_by(Post.id)
         ):
             posts[post.thread_id].append(post)
     return posts
@@ -216,7 +216,7 @@ def similar_threads(
     ordered = ordered[:limit]
     accepted_ids = [t.accepted_post_id for t in ordered if t.accepted_post_id]
     accepted = {
-        p.id: p for p in session.scalars(select(Post).where(Post.id.in_(accepted_ids), Post.deleted_at.is_(None)))
+        p.id: p for p in session.scalars(select(Post).where(Post.id.in_(accepted_ids), visible_post()))
     } if accepted_ids else {}
     return [
         SimilarItem(

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import routes, webhooks  # noqa: E402,F401 - registers the views
+from app.admin import audit, routes, webhooks  # noqa: E402,F401 - registers the views
