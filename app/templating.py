@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from flask import Flask, request, url_for
 from markupsafe import Markup
 
-from community import permissions, publishing, rules
+from community import flags, permissions, publishing, rules
 
 
 def timeago(value: datetime | None) -> str:
@@ -52,5 +52,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["thousands"] = thousands
     app.jinja_env.globals["rank_of"] = rules.rank_for
     app.jinja_env.globals["privilege_threshold"] = privilege_threshold
+    app.jinja_env.globals["flag_reasons"] = [(reason.value, label) for reason, label in flags.REASON_LABELS.items()]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

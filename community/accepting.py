@@ -10,6 +10,7 @@ from community.db import get_by_id, lock_row, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User
 from community.rules import current
+from community.suspensions import refuse_if_suspended
 from community.threads import clear_acceptance, queue_reindex
 
 
@@ -24,6 +25,7 @@ def _lock_thread(session: Session, thread_id: int) -> Thread:
 def accept_answer(session: Session, actor: User, post: Post) -> Thread:
     """Mark `post` as the accepted answer, replacing any earlier one."""
     thread = _lock_thread(session, post.thread_id)
+    refuse_if_suspended(actor)
     if not permissions.can_accept(actor, thread):
         if thread.is_locked and thread.author_id == actor.id:
             raise PermissionDenied("This thread is locked: only staff can change its accepted answer.")
@@ -32,6 +34,8 @@ def accept_answer(session: Session, actor: User, post: Post) -> Thread:
         raise ValidationError("Only an answer can be accepted, not the question.")
     if post.is_deleted:
         raise ValidationError("A deleted answer cannot be accepted.")
+    if post.is_hidden:
+        raise ValidationError("A hidden answer cannot be accepted.")
     if thread.accepted_post_id == post.id:
         return thread
     previous = get_by_id(session, Post, thread.accepted_post_id)
@@ -109,6 +113,7 @@ def approve_held_accept(session: Session, staff: User, thread: Thread) -> None:
 
 def unaccept_answer(session: Session, actor: User, thread: Thread) -> Thread:
     thread = _lock_thread(session, thread.id)
+    refuse_if_suspended(actor)
     if not permissions.can_accept(actor, thread):
         raise PermissionDenied("Only the asker or staff can withdraw the accepted answer.")
     if thread.accepted_post_id is None:

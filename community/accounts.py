@@ -12,6 +12,7 @@ from community import badges
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, ValidationError
 from community.models import Role, User
+from community.suspensions import refuse_if_suspended
 from community.text import strip_controls
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,29}$")
@@ -117,6 +118,7 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Allowed while suspended too: nobody should be kept from securing their account."""
     if not check_password_hash(user.password_hash, current):
         raise ValidationError({"current_password": "Your current password is not right."})
     check_password_rules(new, "new_password")
@@ -141,6 +143,7 @@ def set_role(session: Session, user: User, role: Role) -> None:
 def update_profile(
     session: Session, user: User, *, display_name: str, bio: str, location: str, website: str
 ) -> None:
+    refuse_if_suspended(user)
     display_name, bio = strip_controls(display_name).strip(), strip_controls(bio).strip()
     location, website = strip_controls(location).strip(), strip_controls(website).strip()
     errors: dict[str, str] = {}

@@ -19,7 +19,7 @@ from community import notifications, permissions, webhooks
 from community.db import utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.impact import accepted_answers
-from community.models import BadgeAward, Post, PostRevision, Role, Thread, User, Vote
+from community.models import BadgeAward, Post, PostRevision, Role, Thread, User, Vote, visible_post, visible_thread
 
 
 class Tier(StrEnum):
@@ -75,11 +75,11 @@ def _per_item(query) -> Callable:
 
 
 def _asked(user_ids):
-    return _only(select(Thread.author_id).where(Thread.deleted_at.is_(None)).distinct(), Thread.author_id, user_ids)
+    return _only(select(Thread.author_id).where(visible_thread()).distinct(), Thread.author_id, user_ids)
 
 
 def _answered(user_ids):
-    query = select(Post.author_id).where(Post.is_question.is_(False), Post.deleted_at.is_(None)).distinct()
+    query = select(Post.author_id).where(Post.is_question.is_(False), visible_post()).distinct()
     return _only(query, Post.author_id, user_ids)
 
 
@@ -102,7 +102,7 @@ def _helped_at_least(n: int):
 def _scored(n: int, question: bool):
     def query(user_ids):
         q = select(Post.author_id, Post.id).where(
-            Post.is_question.is_(question), Post.score >= n, Post.deleted_at.is_(None)
+            Post.is_question.is_(question), Post.score >= n, visible_post()
         )
         return _only(q, Post.author_id, user_ids)
 
@@ -111,7 +111,7 @@ def _scored(n: int, question: bool):
 
 def _viewed(n: int):
     def query(user_ids):
-        q = select(Thread.author_id, Thread.id).where(Thread.view_count >= n, Thread.deleted_at.is_(None))
+        q = select(Thread.author_id, Thread.id).where(Thread.view_count >= n, visible_thread())
         return _only(q, Thread.author_id, user_ids)
 
     return query
@@ -141,7 +141,7 @@ def _find_quick(session, user_ids) -> Found:
 def _find_streak(session, user_ids, days: int = 7) -> Found:
     """Members who answered on `days` consecutive calendar days (UTC)."""
     query = _only(
-        select(Post.author_id, Post.created_at).where(Post.is_question.is_(False), Post.deleted_at.is_(None)),
+        select(Post.author_id, Post.created_at).where(Post.is_question.is_(False), visible_post()),
         Post.author_id,
         user_ids,
     )
@@ -177,7 +177,7 @@ def _scholar(user_ids):
     q = (
         select(Thread.author_id)
         .join(Post, Post.id == Thread.accepted_post_id)
-        .where(Thread.accepted_by_asker.is_(True), Post.author_id != Thread.author_id, Thread.deleted_at.is_(None))
+        .where(Thread.accepted_by_asker.is_(True), Post.author_id != Thread.author_id, visible_thread())
         .distinct()
     )
     return _only(q, Thread.author_id, user_ids)
@@ -192,7 +192,7 @@ def _welcomed(user_ids):
         .join(Thread, Thread.id == Post.thread_id)
         .where(
             Post.is_question.is_(False),
-            Post.deleted_at.is_(None),
+            visible_post(),
             Post.author_id != Thread.author_id,
             is_first,
         )

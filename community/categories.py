@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from community import permissions
 from community.db import get_by_id
 from community.errors import NotFound, PermissionDenied, ValidationError
-from community.models import Category, Thread, User
+from community.models import Category, Thread, User, visible_thread
 from community.text import strip_controls
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -21,7 +21,7 @@ def list_categories(session: Session) -> list[Category]:
 def thread_counts(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(Thread.category_id, func.count())
-        .where(Thread.deleted_at.is_(None))
+        .where(visible_thread())
         .group_by(Thread.category_id)
     )
     return {category_id: count for category_id, count in rows}

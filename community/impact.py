@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
 
-from community.models import Category, Post, Thread
+from community.models import Category, Post, Thread, visible_post, visible_thread
 
 
 def accepted_answers(user_ids: set[int] | None = None) -> Select:
@@ -30,8 +30,8 @@ def accepted_answers(user_ids: set[int] | None = None) -> Select:
         )
         .join(Thread, Thread.accepted_post_id == Post.id)
         .where(
-            Post.deleted_at.is_(None),
-            Thread.deleted_at.is_(None),
+            visible_post(),
+            visible_thread(),
             Thread.accept_held.is_(False),
             Post.author_id != Thread.author_id,
         )
@@ -75,8 +75,8 @@ def categories_helped(session, user_id: int, limit: int = 8) -> list[CategoryHel
         .where(
             Post.author_id == user_id,
             Post.is_question.is_(False),
-            Post.deleted_at.is_(None),
-            Thread.deleted_at.is_(None),
+            visible_post(),
+            visible_thread(),
         )
         .group_by(Thread.category_id)
         .subquery()

@@ -18,10 +18,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    text as sql_text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from community.db import Base, UTCDateTime, intpk, timestamp
+from community.db import Base, UTCDateTime, intpk, timestamp, utcnow
 
 
 class Role(enum.StrEnum):
@@ -54,6 +56,11 @@ class User(Base):
     # When the member proved the address is theirs; until then posts may hold no links and no
     # notification is sent there by email.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A suspension: set while one was imposed; no end date means permanent. It ends by time
+    # alone (compared with now), so nothing has to run when it runs out.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     # The attributes a sign-in session library expects of a user object.
     is_authenticated = True
@@ -78,6 +85,12 @@ class User(Base):
     @property
     def name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def is_suspended(self) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > utcnow()
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -142,6 +155,12 @@ class Thread(Base):
     # The question this one repeats: its page sends readers there. A plain id (threads are never
     # removed, only marked deleted): a foreign key would make SQLite rebuild this table to add it.
     duplicate_of_id: Mapped[int | None] = mapped_column(Integer)
+    # Set while the question is hidden (as deleted_at follows a deleted question): lists filter
+    # on the thread row alone instead of joining its question.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
+    # Pinned by a moderator: listed above the other threads of its category.
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Where an imported thread came from (a site name and its id there), credited on the page.
     source_site: Mapped[str | None] = mapped_column(String(120))
     source_id: Mapped[str | None] = mapped_column(String(40))
@@ -160,6 +179,14 @@ class Thread(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_pinned(self) -> bool:
+        return self.pinned_at is not None
 
 
 class Post(Base):
@@ -183,6 +210,11 @@ class Post(Base):
     # Tone when saved: a compound score from -1 to 1 and its label (positive, neutral, negative).
     sentiment: Mapped[float | None] = mapped_column(Float)
     tone: Mapped[str | None] = mapped_column(String(8))
+    # Hidden by a moderator (or by flags, or held as likely spam): kept, but shown to staff only.
+    # A plain id like Thread.duplicate_of_id: a foreign key would make SQLite rebuild this table.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_by_id: Mapped[int | None] = mapped_column(Integer)
+    hidden_reason: Mapped[str | None] = mapped_column(String(200))
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id], lazy="raise_on_sql")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
@@ -190,6 +222,23 @@ class Post(Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+# The hidden_reason of a post saved but kept back as likely spam until a moderator publishes it.
+HELD_FOR_REVIEW = "held for review"
+
+
+# What members and visitors may see, as SQL conditions (staff see everything).
+def visible_thread():
+    return and_(Thread.deleted_at.is_(None), Thread.hidden_at.is_(None))
+
+
+def visible_post():
+    return and_(Post.deleted_at.is_(None), Post.hidden_at.is_(None))
 
 
 class PostComment(Base):
@@ -623,3 +672,47 @@ class MailMessage(Base):
     last_error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[timestamp]
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+# --- Moderation: flags ------------------------------------------------------------------------
+
+
+class FlagReason(enum.StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    OFF_TOPIC = "off_topic"
+    NEEDS_STAFF = "needs_staff"
+
+
+class FlagStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class PostFlag(Base):
+    """A member's report that a post needs a moderator; decided flags stay as the record."""
+
+    __tablename__ = "post_flags"
+    __table_args__ = (
+        # One open flag per member per post; once decided, the member may flag it again.
+        Index(
+            "uq_post_flags_open",
+            "post_id",
+            "flagger_id",
+            unique=True,
+            sqlite_where=sql_text("status = 'open'"),
+            postgresql_where=sql_text("status = 'open'"),
+        ),
+        CheckConstraint("status IN ('open', 'upheld', 'dismissed')", name="status_is_known"),
+    )
+
+    id: Mapped[intpk]
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    flagger_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(12), default=FlagStatus.OPEN.value, index=True)
+    created_at: Mapped[timestamp]
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    flagger: Mapped[User] = relationship(foreign_keys=[flagger_id], lazy="raise_on_sql")

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from community.models import Category, Post, Thread, User
+from community.models import Category, Post, Thread, User, visible_thread
 
 FEED_SIZE = 30
 # sitemaps.org caps one file at 50,000 URLs.
@@ -82,7 +82,7 @@ class SitemapThread:
 
 
 def _public_threads():
-    return select(Thread).where(Thread.deleted_at.is_(None))
+    return select(Thread).where(visible_thread())
 
 
 def count_public_threads(session: Session) -> int:
@@ -96,7 +96,7 @@ def sitemap_threads(session: Session, *, offset: int = 0, limit: int = MAX_SITEM
     )
     rows = session.execute(
         select(Thread.id, Thread.slug, Thread.last_activity_at, last_edit)
-        .where(Thread.deleted_at.is_(None))
+        .where(visible_thread())
         .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         .offset(offset)
         .limit(limit)
@@ -111,7 +111,7 @@ def category_activity(session: Session) -> dict[int, datetime]:
     """The latest activity among each category's public threads (categories without any are absent)."""
     rows = session.execute(
         select(Thread.category_id, func.max(Thread.last_activity_at))
-        .where(Thread.deleted_at.is_(None))
+        .where(visible_thread())
         .group_by(Thread.category_id)
     )
     return {category_id: latest for category_id, latest in rows}
@@ -141,7 +141,7 @@ def _feed(session: Session, category: Category | None, limit: int, unanswered: b
         select(Thread, Post)
         .join(Post, (Post.thread_id == Thread.id) & Post.is_question.is_(True))
         .options(joinedload(Thread.author), joinedload(Thread.category))
-        .where(Thread.deleted_at.is_(None))
+        .where(visible_thread())
         .order_by(Thread.created_at.desc(), Thread.id.desc())
         .limit(limit)
     )
@@ -193,7 +193,7 @@ def qa_page(
     profile_url: Callable[[User], str],
 ) -> dict | None:
     """schema.org QAPage data for the answers shown on one page; deleted posts are left out for everyone."""
-    if thread.is_deleted or question.is_deleted:
+    if thread.is_deleted or question.is_deleted or question.is_hidden:
         return None
     data: dict = {
         "@type": "Question",
@@ -204,12 +204,12 @@ def qa_page(
         "dateCreated": question.created_at.isoformat(timespec="seconds"),
         "author": _person(question.author, profile_url),
     }
-    if accepted is not None and not accepted.is_deleted:
+    if accepted is not None and not accepted.is_deleted and not accepted.is_hidden:
         data["acceptedAnswer"] = _answer(accepted, page_url, profile_url)
     others = [
         _answer(post, page_url, profile_url)
         for post in answers
-        if not post.is_deleted and (accepted is None or post.id != accepted.id)
+        if not post.is_deleted and not post.is_hidden and (accepted is None or post.id != accepted.id)
     ]
     if others:
         data["suggestedAnswer"] = others

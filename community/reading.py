@@ -3,12 +3,12 @@
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from community import badges, permissions
 from community.errors import ValidationError
-from community.models import Category, Follow, Post, PostComment, Thread, User
+from community.models import HELD_FOR_REVIEW, Category, Follow, Post, PostComment, Thread, User, visible_post, visible_thread
 from community.pagination import Page, paginate
 from community.rules import Privilege
 from community.voting import votes_by
@@ -51,7 +51,7 @@ def thread_list_query(
 ) -> Select:
     query = _with_list_relations(select(Thread))
     if not permissions.is_staff(viewer):
-        query = query.where(Thread.deleted_at.is_(None))
+        query = query.where(visible_thread())
     if category is not None:
         query = query.where(Thread.category_id == category.id)
     if list_filter is ListFilter.UNANSWERED:
@@ -69,7 +69,19 @@ def thread_list_query(
 
 
 def list_threads(session: Session, viewer: User | None, *, page: int = 1, per_page: int = 20, **options) -> Page:
-    return paginate(session, thread_list_query(viewer, **options), page, per_page)
+    """A page of threads; in a category, pinned ones are left out here and listed by pinned_threads."""
+    query = thread_list_query(viewer, **options)
+    if options.get("category") is not None:
+        # A separate filter rather than a leading sort key: the list keeps reading the
+        # (category, activity) index in order instead of sorting the whole category.
+        query = query.where(Thread.pinned_at.is_(None))
+    return paginate(session, query, page, per_page)
+
+
+def pinned_threads(session: Session, viewer: User | None, **options) -> list[Thread]:
+    """The category's pinned threads that match the list's filter, most recently pinned first."""
+    query = thread_list_query(viewer, **options).where(Thread.pinned_at.is_not(None))
+    return list(session.scalars(query.order_by(None).order_by(Thread.pinned_at.desc(), Thread.id.desc())))
 
 
 def followed_threads(session: Session, user: User, viewer: User | None, page: int, per_page: int) -> Page:
@@ -80,14 +92,14 @@ def followed_threads(session: Session, user: User, viewer: User | None, page: in
         .order_by(Thread.last_activity_at.desc(), Thread.id.desc())
     )
     if not permissions.is_staff(viewer):
-        query = query.where(Thread.deleted_at.is_(None))
+        query = query.where(visible_thread())
     return paginate(session, query, page, per_page)
 
 
 def asked_by(session: Session, user: User, viewer: User | None, page: int, per_page: int) -> Page:
     query = _with_list_relations(select(Thread)).where(Thread.author_id == user.id)
     if not permissions.is_staff(viewer):
-        query = query.where(Thread.deleted_at.is_(None))
+        query = query.where(visible_thread())
     return paginate(session, query.order_by(Thread.created_at.desc(), Thread.id.desc()), page, per_page)
 
 
@@ -100,7 +112,7 @@ def answers_by(session: Session, user: User, viewer: User | None, page: int, per
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
     if not permissions.is_staff(viewer):
-        query = query.where(Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        query = query.where(visible_post(), visible_thread())
     return paginate(session, query, page, per_page)
 
 
@@ -118,10 +130,12 @@ class ThreadPage:
     can_answer: bool
     can_accept: bool
     can_lock: bool
+    can_hide: bool = False
     editable: set[int] = field(default_factory=set)
     deletable: set[int] = field(default_factory=set)
     restorable: set[int] = field(default_factory=set)
     votable: set[int] = field(default_factory=set)
+    flaggable: set[int] = field(default_factory=set)
     can_vote_up: bool = False
     can_vote_down: bool = False
     # Gold / silver / bronze badge counts of every author on the page, for the bylines.
@@ -143,7 +157,14 @@ def _answers_query(thread: Thread, viewer: User | None, entity=Post) -> Select:
     if thread.accepted_post_id is not None:
         query = query.where(Post.id != thread.accepted_post_id)
     if not permissions.is_staff(viewer):
-        query = query.where(Post.deleted_at.is_(None))
+        shown = visible_post()
+        if permissions.is_signed_in(viewer):
+            # The author's own answer waiting for review, so they can see it was kept.
+            shown = or_(
+                shown,
+                and_(Post.deleted_at.is_(None), Post.author_id == viewer.id, Post.hidden_reason == HELD_FOR_REVIEW),
+            )
+        query = query.where(shown)
     return query.order_by(Post.score.desc(), Post.created_at, Post.id)
 
 
@@ -156,7 +177,7 @@ def outscoring_answer(session: Session, thread: Thread, accepted: Post | None, m
         .where(
             Post.thread_id == thread.id,
             Post.is_question.is_(False),
-            Post.deleted_at.is_(None),
+            visible_post(),
             Post.id != accepted.id,
         )
         .order_by(Post.score.desc(), Post.created_at)
@@ -206,6 +227,7 @@ def thread_page(
         can_answer=permissions.can_answer(viewer, thread),
         can_accept=permissions.can_accept(viewer, thread),
         can_lock=permissions.can_lock(viewer),
+        can_hide=permissions.can_hide(viewer),
     )
     posts = view.posts()
     view.my_votes = votes_by(session, viewer, [p.id for p in posts])
@@ -218,6 +240,8 @@ def thread_page(
             view.restorable.add(post.id)
         if permissions.can_vote(viewer, post, thread):
             view.votable.add(post.id)
+        if permissions.can_flag(viewer, post):
+            view.flaggable.add(post.id)
     view.can_vote_up = permissions.has_privilege(viewer, Privilege.VOTE_UP)
     view.can_vote_down = permissions.has_privilege(viewer, Privilege.VOTE_DOWN)
     view.author_badges = badges.tier_counts(session, {p.author_id for p in posts})
@@ -258,7 +282,7 @@ def site_counts(session: Session) -> dict[str, int]:
             func.count(),
             func.sum(case((Thread.accepted_post_id.is_not(None), 1), else_=0)),
             func.sum(case((Thread.answer_count == 0, 1), else_=0)),
-        ).where(Thread.deleted_at.is_(None))
+        ).where(visible_thread())
     ).one()
     return {"threads": row[0] or 0, "solved": row[1] or 0, "unanswered": row[2] or 0}
 
@@ -266,7 +290,7 @@ def site_counts(session: Session) -> dict[str, int]:
 def member_stats(session: Session, user: User) -> dict[str, int]:
     """Counts shown on a profile: questions, answers, accepted answers, followed threads."""
     visible_posts = select(func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id).where(
-        Post.author_id == user.id, Post.deleted_at.is_(None), Thread.deleted_at.is_(None)
+        Post.author_id == user.id, visible_post(), visible_thread()
     )
     return {
         "questions": session.scalar(visible_posts.where(Post.is_question.is_(True))) or 0,
@@ -277,7 +301,7 @@ def member_stats(session: Session, user: User) -> dict[str, int]:
             select(func.count())
             .select_from(Follow)
             .join(Thread, Thread.id == Follow.thread_id)
-            .where(Follow.user_id == user.id, Thread.deleted_at.is_(None))
+            .where(Follow.user_id == user.id, visible_thread())
         )
         or 0,
     }
@@ -293,7 +317,7 @@ def recent_posts(session: Session, user: User, viewer: User | None, page: int, p
         .order_by(Post.created_at.desc(), Post.id.desc())
     )
     if not permissions.is_staff(viewer):
-        query = query.where(Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        query = query.where(visible_post(), visible_thread())
     return paginate(session, query, page, per_page)
 
 
@@ -303,7 +327,7 @@ def accepted_by(session: Session, user: User, viewer: User | None, page: int, pe
         select(Post)
         .join(Thread, Thread.accepted_post_id == Post.id)
         .options(joinedload(Post.thread))
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Thread.deleted_at.is_(None))
+        .where(Post.author_id == user.id, visible_post(), visible_thread())
         .order_by(Thread.accepted_at.desc(), Post.id.desc())
     )
     return paginate(session, query, page, per_page)

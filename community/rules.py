@@ -67,6 +67,17 @@ class ReputationRules:
     collusion_accepts: int = 5
     collusion_days: int = 30
     serial_votes_per_day: int = 10
+    # Flags: members with at least this reputation (and staff) are trusted; this many trusted
+    # open flags on one post hide it until a moderator reviews it. A staff flag for spam hides
+    # at once when staff_spam_flags_to_hide is 1.
+    trusted_flagger_reputation: int = 250
+    flags_to_hide: int = 3
+    staff_spam_flags_to_hide: int = 1
+    # The spam hold: posts by accounts below new_account_reputation are held for review when they
+    # hold more than spam_hold_links links or repeat one of the author's posts from the last day.
+    new_account_reputation: int = 50
+    spam_hold_links: int = 3
+    spam_hold_repeat_hours: int = 24
 
 
 _current = ReputationRules()

@@ -1,18 +1,30 @@
 """Asking, answering, editing, deleting and following: the life of threads and posts."""
 
 import difflib
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from community import badges, care, listening, mentions, notifications, permissions, reputation, webhooks
+from community import audit, badges, care, listening, mentions, notifications, permissions, reputation, webhooks
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.markdown import mentioned_names, render_markdown
-from community.models import Category, Follow, Post, PostRevision, SearchOutbox, Tag, Thread, User
+from community.models import (
+    HELD_FOR_REVIEW,
+    Category,
+    Follow,
+    Post,
+    PostRevision,
+    SearchOutbox,
+    Tag,
+    Thread,
+    User,
+    visible_post,
+)
 from community.rules import Privilege, current, threshold
+from community.spam_hold import count_links, held_for_links, hold_values, should_hold
+from community.suspensions import refuse_if_suspended
 from community.text import parse_tags, slugify, strip_controls, tag_errors
 
 MAX_TITLE = 200
@@ -76,23 +88,18 @@ UNVERIFIED_LINKS = (
     "(Settings → Email can send it again). Until then, write the post without them."
 )
 
-_WEB_ADDRESS = re.compile(r"(?i)\b(?:https?://|www\.)")
-
-
-def count_links(body: str, html: str) -> int:
-    """Web addresses in a post, written bare or as Markdown links and images."""
-    return max(len(_WEB_ADDRESS.findall(body)), html.count("<a ") + html.count("<img "))
-
 
 def _render_body(session: Session, author: User, body: str) -> tuple[str, dict[str, str]]:
     """Markdown to safe HTML with mentions linked, and the mentions (lower-cased name -> username).
-    Members without the links privilege may include only a few links; mentions do not count."""
+    Members without the links privilege may include only a few links (mentions do not count; a
+    post with so many that the spam hold keeps it back is saved and held instead)."""
     mentioned = mentions.resolve(session, mentioned_names(body))
     html = render_markdown(body, mentioned)
-    if author.email_verified_at is None and count_links(body, render_markdown(body) if mentioned else html):
+    plain = render_markdown(body) if mentioned else html
+    if author.email_verified_at is None and count_links(body, plain):
         raise ValidationError({"body": UNVERIFIED_LINKS})
-    if not permissions.has_privilege(author, Privilege.POST_LINKS):
-        links = count_links(body, render_markdown(body) if mentioned else html)
+    if not permissions.has_privilege(author, Privilege.POST_LINKS) and not held_for_links(author, body, plain):
+        links = count_links(body, plain)
         allowed = current().links_before_privilege
         if links > allowed:
             raise ValidationError(
@@ -160,13 +167,16 @@ def _add_revision(session: Session, post: Post, editor: User, title=None, tags=N
 
 def ask(session: Session, author: User, *, title: str, body: str, category_id, tags="") -> Thread:
     """Start a thread with its question; the asker follows it."""
+    refuse_if_suspended(author)
     if not permissions.can_ask(author):
         raise PermissionDenied("Sign in to ask a question.")
     title, body = " ".join(strip_controls(title).split()), strip_controls(body)
     category, tag_names = _validate_question(session, title, body, category_id, tags)
     body_html, mentioned = _render_body(session, author, body)
+    held = should_hold(session, author, body, title)
     now = utcnow()
     thread = Thread(
+        **hold_values(held, now),
         category_id=category.id,
         author_id=author.id,
         title=title,
@@ -185,16 +195,21 @@ def ask(session: Session, author: User, *, title: str, body: str, category_id, t
         body_md=body,
         body_html=body_html,
         created_at=now,
+        **hold_values(held, now),
     )
     session.add(post)
     session.flush()
     _add_revision(session, post, author, title=title, tags=" ".join(sorted(tag_names)))
-    listening.post_saved(session, post, title)
+    if not held:  # a held post is matched when a moderator publishes it
+        listening.post_saved(session, post, title)
     session.add(Follow(user_id=author.id, thread_id=thread.id))
     queue_reindex(session, thread.id)
     session.flush()
-    mentions.notify_mentioned(session, post, thread, mentioned)
-    webhooks.emit(session, "thread.created", lambda: webhooks.thread_created(session, thread))
+    if held:
+        audit.record(session, None, "post.hold", "post", post.id, after={"hidden": True, "reason": HELD_FOR_REVIEW})
+    else:
+        mentions.notify_mentioned(session, post, thread, mentioned)
+        webhooks.emit(session, "thread.created", lambda: webhooks.thread_created(session, thread))
     badges.evaluate(session, badges.Event.ASK, {author.id})
     return thread
 
@@ -204,6 +219,7 @@ def question_of(session: Session, thread: Thread) -> Post:
 
 
 def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post:
+    refuse_if_suspended(author)
     if not permissions.can_answer(author, thread):
         if thread.is_locked:
             raise PermissionDenied("This thread is locked: it takes no new answers.")
@@ -212,6 +228,7 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
     if error := _body_error(body):
         raise ValidationError({"body": error})
     body_html, mentioned = _render_body(session, author, body)
+    held = should_hold(session, author, body)
     now = utcnow()
     post = Post(
         thread_id=thread.id,
@@ -220,24 +237,30 @@ def answer(session: Session, author: User, thread: Thread, *, body: str) -> Post
         body_md=body,
         body_html=body_html,
         created_at=now,
+        **hold_values(held, now),
     )
     session.add(post)
-    session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(answer_count=Thread.answer_count + 1, last_activity_at=now)
-    )
+    if not held:  # a held answer is not counted, nor is it activity anyone can see yet
+        session.execute(
+            update(Thread)
+            .where(Thread.id == thread.id)
+            .values(answer_count=Thread.answer_count + 1, last_activity_at=now)
+        )
     session.flush()
     _add_revision(session, post, author)
-    listening.post_saved(session, post)
+    if not held:
+        listening.post_saved(session, post)
     queue_reindex(session, thread.id)
     session.flush()
     session.refresh(thread)
-    # One notice per person for one answer: being mentioned says more than "a new answer".
-    told = mentions.notify_mentioned(session, post, thread, mentioned)
-    notifications.notify_reply(session, post, thread, skip=told)
-    webhooks.emit(session, "post.created", lambda: webhooks.post_created(session, post, thread))
-    care.after_answer(session, author, thread)
+    if held:
+        audit.record(session, None, "post.hold", "post", post.id, after={"hidden": True, "reason": HELD_FOR_REVIEW})
+    else:
+        # One notice per person for one answer: being mentioned says more than "a new answer".
+        told = mentions.notify_mentioned(session, post, thread, mentioned)
+        notifications.notify_reply(session, post, thread, skip=told)
+        webhooks.emit(session, "post.created", lambda: webhooks.post_created(session, post, thread))
+        care.after_answer(session, author, thread)
     badges.evaluate(session, badges.Event.ANSWER, {author.id})
     return post
 
@@ -247,6 +270,7 @@ def edit_post(
 ) -> None:
     """Save a new version; the earlier ones stay in the revision history."""
     thread = session.get(Thread, post.thread_id)
+    refuse_if_suspended(editor)
     if not permissions.can_edit(editor, post, thread):
         raise PermissionDenied("You cannot edit this post.")
     body = strip_controls(body)
@@ -272,6 +296,9 @@ def edit_post(
 
     body_html, mentioned = _render_body(session, editor, body)
     before = {name.lower() for name in mentioned_names(post.body_md)}
+    if post.author_id != editor.id and permissions.is_staff(editor):
+        _audit_staff_edit(session, editor, post, thread, body, title if post.is_question else None,
+                          category if post.is_question else None)
     post.body_md = body
     post.body_html = body_html
     post.edit_count += 1
@@ -288,6 +315,19 @@ def edit_post(
     if editor.id == post.author_id:  # only names the author adds now are news to those named
         mentions.notify_mentioned(session, post, thread, mentioned, already=before)
     badges.evaluate(session, badges.Event.EDIT, {editor.id})
+
+
+def _audit_staff_edit(session: Session, editor: User, post: Post, thread: Thread, body, title, category) -> None:
+    """Staff changing someone else's words, title or category: each kind of change gets its row."""
+    if body != post.body_md:
+        audit.record(session, editor, "post.edit", "post", post.id, before={"edit_count": post.edit_count},
+                     after={"edit_count": post.edit_count + 1})
+    if post.is_question and title != thread.title:
+        audit.record(session, editor, "thread.retitle", "thread", thread.id, before={"title": thread.title},
+                     after={"title": title})
+    if post.is_question and category.id != thread.category_id:
+        audit.record(session, editor, "thread.move", "thread", thread.id, before={"category_id": thread.category_id},
+                     after={"category_id": category.id})
 
 
 @dataclass
@@ -328,13 +368,16 @@ def revision_history(session: Session, post: Post) -> list[RevisionView]:
 def delete_post(session: Session, actor: User, post: Post) -> None:
     """Soft-delete: staff can still see and restore it. Deleting the question hides the thread."""
     thread = session.get(Thread, post.thread_id)
+    refuse_if_suspended(actor)
     if not permissions.can_delete(actor, post, thread):
         raise PermissionDenied("You cannot delete this post.")
     now = utcnow()
+    if post.author_id != actor.id:  # only moderators delete other people's posts
+        audit.record(session, actor, "post.delete", "post", post.id, before={"deleted": False}, after={"deleted": True})
     post.deleted_at, post.deleted_by_id = now, actor.id
     if post.is_question:
         thread.deleted_at = now
-    else:
+    elif not post.is_hidden:  # a hidden answer already left the count
         thread.answer_count = Thread.answer_count - 1
         if thread.accepted_post_id == post.id:
             clear_acceptance(thread)
@@ -364,10 +407,11 @@ def restore_post(session: Session, actor: User, post: Post) -> None:
     if not permissions.can_restore(actor, post):
         raise PermissionDenied("Only staff can restore deleted posts.")
     thread = session.get(Thread, post.thread_id)
+    audit.record(session, actor, "post.restore", "post", post.id, before={"deleted": True}, after={"deleted": False})
     post.deleted_at, post.deleted_by_id = None, None
     if post.is_question:
         thread.deleted_at = None
-    else:
+    elif not post.is_hidden:
         thread.answer_count = Thread.answer_count + 1
     queue_reindex(session, thread.id)
     session.flush()
@@ -377,12 +421,16 @@ def restore_post(session: Session, actor: User, post: Post) -> None:
 def set_locked(session: Session, actor: User, thread: Thread, locked: bool) -> None:
     if not permissions.can_lock(actor):
         raise PermissionDenied("Only moderators lock threads.")
+    if thread.is_locked != locked:
+        audit.record(session, actor, "thread.lock" if locked else "thread.unlock", "thread", thread.id,
+                     before={"locked": thread.is_locked}, after={"locked": locked})
     thread.is_locked = locked
     queue_reindex(session, thread.id)
     session.flush()
 
 
 def follow(session: Session, user: User, thread: Thread) -> None:
+    refuse_if_suspended(user)
     if not permissions.can_follow(user, thread):
         raise PermissionDenied("Sign in to follow threads.")
     if session.get(Follow, (user.id, thread.id)) is None:
@@ -391,6 +439,7 @@ def follow(session: Session, user: User, thread: Thread) -> None:
 
 
 def unfollow(session: Session, user: User, thread: Thread) -> None:
+    refuse_if_suspended(user)
     existing = session.get(Follow, (user.id, thread.id))
     if existing is not None:
         session.delete(existing)
@@ -406,7 +455,7 @@ def is_following(session: Session, user: User | None, thread: Thread) -> bool:
 def count_answers(session: Session, thread: Thread) -> int:
     return session.scalar(
         select(func.count()).where(
-            Post.thread_id == thread.id, Post.is_question.is_(False), Post.deleted_at.is_(None)
+            Post.thread_id == thread.id, Post.is_question.is_(False), visible_post()
         )
     )
 

@@ -15,6 +15,7 @@ from community.db import lock_row, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User, Vote
 from community.rules import Privilege, current, threshold
+from community.suspensions import refuse_if_suspended
 from community.threads import queue_reindex
 
 
@@ -45,6 +46,7 @@ def votes_cast_today(session: Session, voter: User, now: datetime) -> int:
 
 
 def _check_may_vote(session: Session, voter: User, post: Post, thread: Thread) -> None:
+    refuse_if_suspended(voter)
     if permissions.can_vote(voter, post, thread):
         return
     if permissions.is_signed_in(voter) and post.author_id == voter.id:
@@ -53,6 +55,8 @@ def _check_may_vote(session: Session, voter: User, post: Post, thread: Thread) -
         raise PermissionDenied("This post has been deleted and takes no votes.")
     if thread.is_locked:
         raise PermissionDenied("This thread is locked and takes no votes.")
+    if post.is_hidden:
+        raise PermissionDenied("This post is hidden by a moderator and takes no votes.")
     raise PermissionDenied("Sign in to vote.")
 
 

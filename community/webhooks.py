@@ -238,6 +238,8 @@ def thread_data(session: Session, thread: Thread) -> dict:
     """What anyone may see of a thread; only its id once it is deleted."""
     if thread.is_deleted:
         return {"id": thread.id, "deleted": True}
+    if thread.is_hidden:
+        return {"id": thread.id, "hidden": True}
     category = session.get(Category, thread.category_id)
     return {
         "id": thread.id,
@@ -253,6 +255,8 @@ def post_data(session: Session, post: Post, thread: Thread) -> dict:
     """A post's public facts, never its text; only ids once it (or its thread) is deleted."""
     if post.is_deleted or thread.is_deleted:
         return {"id": post.id, "thread_id": post.thread_id, "deleted": True}
+    if post.is_hidden or thread.is_hidden:  # kept for staff, so nothing public about it goes out
+        return {"id": post.id, "thread_id": post.thread_id, "hidden": True}
     author = session.get(User, post.author_id)
     return {
         "id": post.id,

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from community.models import Post, Thread
+from community.models import Post, Thread, visible_post, visible_thread
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -72,20 +72,24 @@ def _document(thread: Thread, posts: list[Post]) -> ThreadDocument:
 
 
 def build_documents(session: Session, thread_ids: list[int]) -> tuple[list[ThreadDocument], list[int]]:
-    """Documents for the public threads among `thread_ids`, and the ids that must leave the index."""
+    """Documents for the public threads among `thread_ids`, and the ids that must leave the index.
+
+    Threads closed as duplicates leave the index rather than rank lower: their page only sends
+    readers on to the original, which holds the answers, so a hit on the copy would cost a click
+    and push another result down. Reopening one queues it back in."""
     if not thread_ids:
         return [], []
     threads = {
         t.id: t
         for t in session.scalars(
-            select(Thread).where(Thread.id.in_(thread_ids), Thread.deleted_at.is_(None))
+            select(Thread).where(Thread.id.in_(thread_ids), visible_thread(), Thread.duplicate_of_id.is_(None))
         )
     }
     posts: dict[int, list[Post]] = {tid: [] for tid in threads}
     if threads:
         for post in session.scalars(
             select(Post)
-            .where(Post.thread_id.in_(list(threads)), Post.deleted_at.is_(None))
+            .where(Post.thread_id.in_(list(threads)), visible_post())
             .order_by(Post.id)
         ):
             posts[post.thread_id].append(post)
@@ -95,7 +99,9 @@ def build_documents(session: Session, thread_ids: list[int]) -> tuple[list[Threa
 
 
 def all_public_thread_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(Thread.id).where(Thread.deleted_at.is_(None)).order_by(Thread.id)))
+    return list(
+        session.scalars(select(Thread.id).where(visible_thread(), Thread.duplicate_of_id.is_(None)).order_by(Thread.id))
+    )
 
 
 def iter_documents(session: Session, batch: int = 500) -> Iterator[ThreadDocument]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, load_only
 
-from community.models import Post, Thread
+from community.models import Post, Thread, visible_post, visible_thread
 from search.backend import BackendResult, SearchBackend, SearchRequest
 from search.documents import html_to_text
 from search.result_cache import ResultCache
@@ -96,7 +96,7 @@ def _load_threads(session: Session, ids: list[int]) -> dict[int, Thread]:
     rows = session.scalars(
         select(Thread)
         .options(joinedload(Thread.author), joinedload(Thread.category))
-        .where(Thread.id.in_(ids), Thread.deleted_at.is_(None))
+        .where(Thread.id.in_(ids), visible_thread())
     )
     return {t.id: t for t in rows}
 
@@ -108,7 +108,7 @@ def _visible_posts(session: Session, thread_ids: list[int]) -> dict[int, list[Po
             select(Post)
             # Only what choosing the best post and its snippet reads: the Markdown source is not needed.
             .options(load_only(Post.id, Post.thread_id, Post.body_html, Post.is_official, Post.is_question))
-            .where(Post.thread_id.in_(thread_ids), Post.deleted_at.is_(None))
+            .where(Post.thread_id.in_(thread_ids), visible_post())
             .order_by(Post.id)
         ):
             posts[post.thread_id].append(post)
@@ -220,7 +220,7 @@ def similar_threads(
     ordered = ordered[:limit]
     accepted_ids = [t.accepted_post_id for t in ordered if t.accepted_post_id]
     accepted = {
-        p.id: p for p in session.scalars(select(Post).where(Post.id.in_(accepted_ids), Post.deleted_at.is_(None)))
+        p.id: p for p in session.scalars(select(Post).where(Post.id.in_(accepted_ids), visible_post()))
     } if accepted_ids else {}
     return [
         SimilarItem(

@@ -10,6 +10,7 @@ from app.searching import visitor
 from app.security import safe_next_url
 from app.web import ActionForm, save
 from community import account_email, accounts, sign_in_guard
+from community.suspensions import refuse_if_suspended
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -122,6 +123,7 @@ def change_password():
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @login_required
 def edit_profile():
+    refuse_if_suspended(current_user._get_current_object())
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         db = get_session()

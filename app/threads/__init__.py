@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("threads", __name__)
 
-from app.threads import actions, routes  # noqa: E402,F401 - registers the views
+from app.threads import actions, moderating, routes  # noqa: E402,F401 - registers the views

@@ -11,8 +11,9 @@ from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm, AskForm, EditAnswerForm, EditQuestionForm
 from app.web import require_action_form, save, viewer
-from community import accepting, categories, permissions, reading, threads, voting
+from community import accepting, categories, moderation, permissions, reading, threads, voting
 from community.errors import NotFound
+from community.suspensions import refuse_if_suspended
 from community.models import Thread
 from search.service import similar_threads
 
@@ -31,6 +32,7 @@ def _thread_url(thread, **kwargs):
 @login_required
 @write_limited
 def ask():
+    refuse_if_suspended(viewer())  # before the form: a suspended member should not write in vain
     db = get_session()
     form = AskForm()
     form.category.choices = _category_choices()
@@ -60,7 +62,10 @@ def ask():
         )
         if ok:
             visitor.question_asked(db)
-            flash("Your question is posted. You will find it on your profile under Following.", "success")
+            if created.is_hidden:
+                flash("Your question is saved and waits for a moderator's review before others can see it.", "info")
+            else:
+                flash("Your question is posted. You will find it on your profile under Following.", "success")
             return redirect(_thread_url(created))
     status = 400 if form.errors or form.form_errors else 200
     review = request.method == "POST" and not form.errors and not form.form_errors and similar
@@ -80,8 +85,11 @@ def answer(thread_id: int):
     form = AnswerForm()
     if form.validate_on_submit():
         ok, post = save(form, lambda: threads.answer(db, viewer(), found, body=form.body.data or ""))
+        if ok and post.is_hidden:
+            flash("Your answer is saved and waits for a moderator's review before others can see it.", "info")
         if ok:
-            flash("Thanks for helping! Your answer is posted.", "success")
+            if not post.is_hidden:
+                flash("Thanks for helping! Your answer is posted.", "success")
             return redirect(url_for("threads.post_link", post_id=post.id))
     # Show the thread again with the text kept in the form and the errors beside it.
     view = reading.thread_page(
@@ -216,6 +224,20 @@ def follow(thread_id: int):
         threads.follow(db, viewer(), found)
         flash("You follow this thread: it is listed on your profile.", "success")
     db.commit()
+    return redirect(_thread_url(found))
+
+
+@bp.route("/t/<int:thread_id>/pin", methods=["POST"])
+@login_required
+@write_limited
+def pin(thread_id: int):
+    require_action_form()
+    db = get_session()
+    found = threads.get_thread(db, thread_id, viewer())
+    pinned = request.form.get("pinned") != "0"
+    moderation.set_pinned(db, viewer(), found, pinned)
+    db.commit()
+    flash("The thread is pinned to the top of its category." if pinned else "The thread is unpinned.", "info")
     return redirect(_thread_url(found))
 
 

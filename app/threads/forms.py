@@ -4,6 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from community.flags import MAX_NOTE
+from community.moderation import MAX_REASON
+
 from community.threads import MAX_BODY, MAX_TITLE
 
 BODY_HELP = "Markdown: **bold**, _italic_, `code`, ``` fenced blocks ```, [links](https://…), lists."
@@ -40,3 +43,13 @@ class EditAnswerForm(AnswerForm):
 
 class EditQuestionForm(AskForm):
     pass
+
+
+class FlagForm(FlaskForm):
+    # The reason's choices are rendered by the template and checked by the service.
+    reason = StringField("Why")
+    note = TextAreaField("Note for the moderators (optional)", validators=[Length(max=MAX_NOTE)])
+
+
+class HideForm(FlaskForm):
+    reason = StringField("Reason (staff see it beside the post)", validators=[Length(max=MAX_REASON)])

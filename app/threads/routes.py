@@ -9,7 +9,7 @@ from app.searching import visitor
 from app.threads import bp
 from app.threads.forms import AnswerForm
 from app.web import page_arg, viewer
-from community import canned, care, care_panel, categories, publishing, reading, threads, tone
+from community import canned, care, care_panel, categories, merging, permissions, publishing, reading, threads, tone
 from community.errors import NotFound, ValidationError
 
 
@@ -66,6 +66,9 @@ def category(slug: str):
         return render_template(
             "threads/category.html",
             category=cat,
+            pinned=reading.pinned_threads(db, viewer(), category=cat, list_filter=list_filter, sort=sort)
+            if page.page == 1
+            else [],
             categories=categories.list_categories(db),
             threads=page,
             list_filter=list_filter.value,
@@ -87,7 +90,14 @@ def thread(thread_id: int, slug: str | None = None):
         if html is not None:
             view_counts.count_view(current_app, thread_id)
             return html
-    found = threads.get_thread(db, thread_id, viewer())
+    try:
+        found = threads.get_thread(db, thread_id, viewer())
+    except NotFound:
+        # Only a thread that is gone costs this look-up: a merged one sends readers on.
+        target = merging.merged_into(db, thread_id)
+        if target is None or not permissions.can_see_thread(viewer(), target):
+            raise
+        return redirect(url_for("threads.thread", thread_id=target.id, slug=target.slug), 301)
     if slug != found.slug:
         args = {k: v for k, v in request.args.items() if k == "page"}
         return redirect(url_for("threads.thread", thread_id=found.id, slug=found.slug, **args), 301)

@@ -1,14 +1,14 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.db import get_session
 from app.extensions import write_limited
 from app.users import bp
 from app.users.charts import reputation_chart
-from app.web import ActionForm, page_arg, viewer
+from app.web import ActionForm, page_arg, require_action_form, viewer
 from community import (
     accounts,
     badges,
@@ -19,6 +19,7 @@ from community import (
     reading,
     reputation,
     rules,
+    suspensions,
     voting,
 )
 from community.db import utcnow
@@ -32,6 +33,19 @@ class ChampionForm(FlaskForm):
         "Why this member is a Community Champion",
         validators=[DataRequired(), Length(min=10, max=200)],
         description="Shown on the member's profile with the badge.",
+    )
+
+
+class SuspendForm(FlaskForm):
+    days = IntegerField(
+        "Days",
+        validators=[Optional()],
+        description=f"From 1 to {suspensions.MAX_DAYS}; leave empty to suspend until a moderator lifts it.",
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[Length(max=suspensions.MAX_REASON)],
+        description="Shown to the member on every page while the suspension lasts.",
     )
 
 
@@ -66,6 +80,7 @@ def profile(username: str):
         helped_in=impact.categories_helped(db, user.id),
         reason_label=reputation.reason_label,
         champion_form=ChampionForm(),
+        suspend_form=SuspendForm(),
         action_form=ActionForm(),
     )
 
@@ -104,6 +119,47 @@ def revert_votes(username: str):
     count = voting.revert_votes(db, viewer(), member)
     db.commit()
     flash(f"Reverted {count} votes by {member.name}: they no longer count for scores or reputation.", "success")
+    return redirect(url_for("users.profile", username=member.username))
+
+
+@bp.route("/u/<username>/suspend", methods=["POST"])
+@login_required
+@write_limited
+def suspend(username: str):
+    db = get_session()
+    member = accounts.get_by_username(db, username)
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("users.profile", username=member.username))
+    try:
+        suspensions.suspend(db, viewer(), member, days=form.days.data, reason=form.reason.data or "")
+    except ValidationError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("users.profile", username=member.username))
+    db.commit()
+    flash(f"{member.name} is suspended: they can still sign in and read.", "success")
+    return redirect(url_for("users.profile", username=member.username))
+
+
+@bp.route("/u/<username>/unsuspend", methods=["POST"])
+@login_required
+@write_limited
+def unsuspend(username: str):
+    require_action_form()
+    db = get_session()
+    member = accounts.get_by_username(db, username)
+    try:
+        suspensions.lift(db, viewer(), member)
+    except ValidationError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("users.profile", username=member.username))
+    db.commit()
+    flash(f"{member.name}'s suspension is lifted.", "success")
     return redirect(url_for("users.profile", username=member.username))
 
 

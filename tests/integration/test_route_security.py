@@ -23,7 +23,20 @@ from sqlalchemy import select, update
 import config
 from app import create_app
 from app.mail_sender import unsubscribe_token
-from community import accepting, account_email, badges, canned, listening, teams, threads, voting, webhooks
+from community import (
+    accepting,
+    account_email,
+    badges,
+    canned,
+    flags,
+    listening,
+    moderation,
+    suspensions,
+    teams,
+    threads,
+    voting,
+    webhooks,
+)
 from community.db import Base
 from community.models import Category, Follow, Notification, Role, Thread, User, Vote, WebhookDelivery
 from tests.conftest import _empty_all_tables
@@ -38,10 +51,11 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 # --- Roles ------------------------------------------------------------------------------------
 
 # Lowest first. "suspended" sits between a visitor and a member: signed in, but may do no more
-# than a visitor. Nothing is ever classified as needing "suspended".
+# than a visitor, except look after their own account (password, notifications, email
+# settings): routes for that need only "suspended".
 ROLES = ("visitor", "suspended", "member", "staff", "moderator", "admin")
 RANK = {role: rank for rank, role in enumerate(ROLES)}
-ROLE_USER = {"member": "member", "staff": "staffer", "moderator": "mod", "admin": "boss"}
+ROLE_USER = {"suspended": "benched", "member": "member", "staff": "staffer", "moderator": "mod", "admin": "boss"}
 
 HAS_SUSPENSION = any(hasattr(User, name) for name in ("suspended", "is_suspended", "suspended_until"))
 
@@ -68,6 +82,9 @@ def build_scene(db) -> SimpleNamespace:
     member = make_user(db, "member", reputation=VOTER_REPUTATION)
     asker = make_user(db, "asker", reputation=VOTER_REPUTATION)
     helper = make_user(db, "helper")
+    # As able as `member` in every other way, so only the suspension can explain a refusal.
+    benched = make_user(db, "benched", reputation=VOTER_REPUTATION)
+    suspensions.suspend(db, mod, benched, days=7, reason="Posted the same advert in every category.")
 
     heating = make_category(db, "Heating", "heating")
     empty = make_category(db, "Empty", "empty")
@@ -76,6 +93,11 @@ def build_scene(db) -> SimpleNamespace:
     gone = make_answer(db, thread, author=helper, body="An answer its author deleted again later.")
     threads.delete_post(db, helper, gone)
     voting.cast_vote(db, asker, answer, 1)
+    flags.flag_post(db, asker, answer, reason="off_topic", note="Not about the heating.")
+    hidden = make_answer(db, thread, author=helper, body="Visit my shop for cheap boiler parts today.")
+    repeat = make_thread(db, author=asker, category=heating, title="Heating does not come on at night time")
+    moderation.close_as_duplicate(db, mod, repeat, thread.id)
+    moderation.hide_post(db, mod, hidden, reason="Advertising")
 
     solved = make_thread(db, author=asker, category=heating, title="The boiler makes a knocking noise")
     solution = make_answer(db, solved, author=helper, body="Bleed the radiators and check the pressure.")
@@ -96,7 +118,7 @@ def build_scene(db) -> SimpleNamespace:
     db.commit()
 
     return SimpleNamespace(
-        users={u.username: u.id for u in (boss, mod, staffer, member, asker, helper)},
+        users={u.username: u.id for u in (boss, mod, staffer, member, asker, helper, benched)},
         category_id=heating.id,
         category_slug=heating.slug,
         empty_category_id=empty.id,
@@ -104,6 +126,8 @@ def build_scene(db) -> SimpleNamespace:
         thread_slug=thread.slug,
         answer_id=answer.id,
         deleted_answer_id=gone.id,
+        hidden_answer_id=hidden.id,
+        duplicate_thread_id=repeat.id,
         solved_thread_id=solved.id,
         webhook_id=hook.id,
         webhook_delivery_id=delivery_id,
@@ -116,6 +140,7 @@ def build_scene(db) -> SimpleNamespace:
         unsubscribe_token=unsubscribe_token(config.TestingConfig.SECRET_KEY, member.id, "reply"),
         asker="asker",
         helper="helper",
+        benched="benched",
     )
 
 
@@ -168,7 +193,7 @@ ROUTES: dict[str, Route] = {
     ),
     "auth.logout": Route("visitor", ("POST",), writes=False),
     "auth.change_password": Route(
-        "member", ("GET", "POST"), data=lambda s: {"current_password": PASSWORD, "new_password": "another-long-pass-2"}
+        "suspended", ("GET", "POST"), data=lambda s: {"current_password": PASSWORD, "new_password": "another-long-pass-2"}
     ),
     "auth.edit_profile": Route(
         "member", ("GET", "POST"), data=lambda s: {"display_name": "Renamed", "location": "", "website": "", "bio": ""}
@@ -206,6 +231,13 @@ ROUTES: dict[str, Route] = {
     "threads.unaccept": Route("staff", ("POST",), args={"thread_id": lambda s: s.solved_thread_id}),
     "threads.follow": Route("member", ("POST",)),
     "threads.lock": Route("moderator", ("POST",), data=lambda s: {"locked": "1"}),
+    "threads.pin": Route("moderator", ("POST",), data=lambda s: {"pinned": "1"}),
+    "threads.close_as_duplicate": Route("moderator", ("POST",), data=lambda s: {"original": str(s.solved_thread_id)}),
+    "threads.merge": Route("moderator", ("POST",), data=lambda s: {"target": str(s.solved_thread_id)}),
+    "threads.reopen": Route("moderator", ("POST",), args={"thread_id": lambda s: s.duplicate_thread_id}),
+    "threads.flag": Route("member", ("POST",), data=lambda s: {"reason": "spam", "note": "A link to a shop."}),
+    "threads.hide": Route("moderator", ("POST",), data=lambda s: {"reason": "Rude to the asker"}),
+    "threads.unhide": Route("moderator", ("POST",), args={"post_id": lambda s: s.hidden_answer_id}),
     "threads.home": Route("visitor", ("GET",)),
     "threads.category": Route("visitor", ("GET",)),
     "threads.thread": Route("visitor", ("GET",)),
@@ -216,6 +248,8 @@ ROUTES: dict[str, Route] = {
         "staff", ("POST",), data=lambda s: {"reason": "Answered every heating question this winter"}
     ),
     "users.revert_votes": Route("moderator", ("POST",), args={"username": lambda s: s.asker}),
+    "users.suspend": Route("moderator", ("POST",), data=lambda s: {"days": "3", "reason": "Rude to other members."}),
+    "users.unsuspend": Route("moderator", ("POST",), args={"username": lambda s: s.benched}),
     "users.leaderboard": Route("visitor", ("GET",)),
     "users.badge_list": Route("visitor", ("GET",)),
     "users.badge_detail": Route("visitor", ("GET",)),
@@ -237,6 +271,7 @@ ROUTES: dict[str, Route] = {
         data=lambda s: {"url": "https://hooks.example.com/hearth", "events": ["thread.created"], "description": ""},
     ),
     "admin.webhook_detail": Route("admin", ("GET",)),
+    "admin.audit_log": Route("admin", ("GET",)),
     "admin.webhook_set_active": Route("admin", ("POST",), data=lambda s: {"active": "0"}),
     "admin.webhook_delete": Route("admin", ("POST",)),
     "admin.webhook_redeliver": Route("admin", ("POST",)),
@@ -281,19 +316,22 @@ ROUTES: dict[str, Route] = {
     "admin.team_categories": Route(
         "admin", ("POST",), data=lambda s: {"op": "add", "category_id": str(s.empty_category_id)}
     ),
-    "notifications.centre": Route("member", ("GET",)),
+    "notifications.centre": Route("suspended", ("GET",)),
     "notifications.open_one": Route(
-        "member", ("POST",), writes=False, note="the asker's notification: anyone else is sent back to their list"
+        "suspended", ("POST",), writes=False, note="the asker's notification: anyone else is sent back to their list"
     ),
-    "notifications.read_all": Route("member", ("POST",), writes=False, note="the admin has nothing unread in the scene"),
+    "notifications.read_all": Route("suspended", ("POST",), writes=False, note="the admin has nothing unread in the scene"),
     "mail.forgot_password": Route("visitor", ("GET", "POST"), data=lambda s: {"email": "member@example.com"}),
     "mail.reset_password": Route(
         "visitor", ("GET", "POST"), data=lambda s: {"password": "brand-new-pass-3"}, args={"token": lambda s: s.reset_token}
     ),
     "mail.verify_email": Route("visitor", ("GET", "POST"), args={"token": lambda s: s.verify_token}),
-    "mail.settings": Route("member", ("GET", "POST"), data=lambda s: {"kinds": ["reply", "mention"]}),
-    "mail.resend_verification": Route("member", ("POST",), writes=False, note="the admin's address is confirmed already"),
+    "mail.settings": Route("suspended", ("GET", "POST"), data=lambda s: {"kinds": ["reply", "mention"]}),
+    "mail.resend_verification": Route("suspended", ("POST",), writes=False, note="the admin's address is confirmed already"),
     "mail.unsubscribe": Route("visitor", ("GET", "POST"), args={"token": lambda s: s.unsubscribe_token}),
+    "staff.review_queue": Route("moderator", ("GET",)),
+    "staff.uphold_flags": Route("moderator", ("POST",), data=lambda s: {"note": "Off topic indeed."}),
+    "staff.dismiss_flags": Route("moderator", ("POST",)),
 }
 
 # Routes a state-changing request may reach without a form token, and why (each is tested on its own).
@@ -485,7 +523,7 @@ def test_every_route_in_the_url_map_is_classified(plain_app):
     assert not unclassified, f"new routes: give each a minimum role in ROUTES: {unclassified}"
     assert not stale, f"ROUTES names endpoints that no longer exist: {stale}"
     assert not wrong_methods, f"methods differ (url map, ROUTES): {wrong_methods}"
-    assert all(route.min_role in RANK and route.min_role != "suspended" for route in ROUTES.values())
+    assert all(route.min_role in RANK for route in ROUTES.values())
 
 
 def test_every_url_argument_can_be_filled(plain_app):
@@ -635,12 +673,40 @@ def test_every_action_refuses_lower_roles_and_admits_its_role(plain_app, engine,
     assert not failures, "\n".join(failures)
 
 
-if HAS_SUSPENSION:  # a guard that fires once accounts can be suspended
+def test_a_suspended_member_is_refused_every_action_and_role_page(plain_app, engine, scene):
+    """On every route whose minimum role is above "visitor", a suspended member gets the refusal
+    a signed-in lower role gets and changes nothing; where a plain member would be let through,
+    the page says the account is suspended rather than just "no"."""
+    assert HAS_SUSPENSION
+    client = client_for(plain_app, "suspended")
+    failures, walked = [], 0
+    for rule in rules_of(plain_app):
+        route = route_of(rule)
+        if route.min_role in ("visitor", "suspended"):
+            continue
+        url = build_url(rule, scene)
+        for method in sorted(methods_of(rule)):
+            walked += 1
+            before = snapshot(engine)
+            response = send(client, method, url, route.data(scene) if method in STATE_CHANGING else {})
+            where = f"{method} {url} ({rule.endpoint})"
+            if response.status_code != route.refused:
+                failures.append(f"{where}: expected {route.refused}, got {response.status_code}")
+            elif route.min_role == "member" and "suspended" not in text(response):
+                failures.append(f"{where}: the refusal does not say the account is suspended")
+            if changed := changed_tables(before, snapshot(engine)):
+                failures.append(f"{where}: changed {changed}")
+    assert walked >= 20, walked
+    assert not failures, "\n".join(failures)
 
-    def test_a_suspended_member_is_refused_every_action_and_role_page():
-        """Once suspension exists: sign in as a suspended member and expect, on every route whose
-        minimum role is above "visitor", the refusal a signed-in lower role gets (see the walks above)."""
-        pytest.fail("Suspension exists now: add a suspended member to build_scene and ROLE_USER, and write this test")
+
+def test_a_suspended_member_still_reads_and_sees_why(plain_app, scene):
+    client = client_for(plain_app, "suspended")
+    page = text(client.get(f"/t/{scene.thread_id}/{scene.thread_slug}"))
+    assert "Your account is suspended until" in page
+    assert "Posted the same advert in every category." in page
+    assert 'action="/t/%d/answer"' % scene.thread_id not in page  # no answer box to write in vain
+    assert "Your account is suspended" not in text(client_for(plain_app, "member").get("/"))
 
 
 def test_owners_may_act_on_their_own_content(plain_app, db, scene):

@@ -339,7 +339,7 @@ def test_member_cannot_edit_anothers_post(db):
             threads.edit_post(db, someone, post, body="Hijacked answer text")
     with pytest.raises(PermissionDenied):
         threads.edit_post(db, None, post, body="Hijacked answer text")
-    assert post.body_md == "Try turning it off and on again." and post.edit_count == 0
+    assert post.body_md.startswith("Try turning it off and on again") and post.edit_count == 0
 
 
 def test_moderator_can_edit_anothers_post_even_when_locked(db):
