@@ -1,24 +1,39 @@
 """The care queue: threads waiting for help, oldest first, in a fixed number of SQL statements.
 
 A thread is in the queue, until staff resolve it, when it is unanswered; answered but still
-unsolved after CARE_UNSOLVED_DAYS; escalated; or unsolved and negative in tone. Age classes
-(past the unsolved limit, past a day, past the first-response target, within it) order the
-queue oldest first, and within one class a negative thread comes before the others.
+unsolved after CARE_UNSOLVED_DAYS; escalated; flagged (a post in it awaits a moderator's
+review); or unsolved and negative in tone. Age classes (past the unsolved limit, past a day,
+past the first-response target, within it) order the queue oldest first, and within one class
+a flagged or negative thread comes before the others. Hidden threads (held as spam, or hidden
+by moderators) are the moderators' review queue's, not this one's.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from community import care
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationError
-from community.models import CareState, Category, Post, Role, Team, TeamCategory, Thread, ThreadCare, User
+from community.models import (
+    CareState,
+    Category,
+    FlagStatus,
+    Post,
+    PostFlag,
+    Role,
+    Team,
+    TeamCategory,
+    Thread,
+    ThreadCare,
+    User,
+)
 
 ON_TARGET, DUE_SOON, OVERDUE, ANSWERED = "on-target", "due-soon", "overdue", "answered"
 QUEUE_STATES = [CareState.NEW.value, CareState.ASSIGNED.value, CareState.WAITING.value]
+
 
 @dataclass
 class QueueFilter:
@@ -26,6 +41,7 @@ class QueueFilter:
     assignee: str | None = None  # "me", "none" (unassigned) or a staff member's id
     team_id: int | None = None
     state: str | None = None
+
 
 @dataclass
 class QueueRow:
@@ -39,6 +55,7 @@ class QueueRow:
     reasons: list[str]
     age: timedelta
     target: str  # ON_TARGET, DUE_SOON, OVERDUE or ANSWERED
+
 
 @dataclass
 class QueuePage:
@@ -60,6 +77,7 @@ class QueuePage:
     def has_next(self) -> bool:
         return self.page < self.pages
 
+
 def target_class(created_at: datetime, answered: bool, now: datetime, target: timedelta) -> str:
     """Where an unanswered thread stands against the first-response target (the last quarter is due soon)."""
     if answered:
@@ -70,6 +88,7 @@ def target_class(created_at: datetime, answered: bool, now: datetime, target: ti
     if age >= target * 3 / 4:
         return DUE_SOON
     return ON_TARGET
+
 
 def queue(
     session: Session,
@@ -97,6 +116,9 @@ def queue(
     unanswered = Thread.answer_count == 0
     unsolved = and_(Thread.answer_count > 0, Thread.accepted_post_id.is_(None), Thread.created_at < unsolved_cutoff)
     escalated = ThreadCare.escalated_at.is_not(None)
+    flagged = exists().where(
+        PostFlag.status == FlagStatus.OPEN.value, PostFlag.post_id == Post.id, Post.thread_id == Thread.id
+    )
     # Assigning a person or a team overrides the team the category maps to.
     team_id = case(
         (or_(ThreadCare.assignee_id.is_not(None), ThreadCare.team_id.is_not(None)), ThreadCare.team_id),
@@ -118,6 +140,7 @@ def queue(
             negative.label("negative"),
             escalated.label("escalated"),
             unsolved.label("unsolved"),
+            flagged.label("flagged"),
         )
         .join(Category, Category.id == Thread.category_id)
         .outerjoin(ThreadCare, ThreadCare.thread_id == Thread.id)
@@ -127,8 +150,9 @@ def queue(
         .outerjoin(team, team.id == team_id)
         .where(
             Thread.deleted_at.is_(None),
+            Thread.hidden_at.is_(None),
             state != CareState.RESOLVED.value,
-            or_(unanswered, unsolved, escalated, negative),
+            or_(unanswered, unsolved, escalated, flagged, negative),
         )
     )
     problems: list[str] = []
@@ -136,10 +160,12 @@ def queue(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
     ordered = query.order_by(
-        age_class, case((negative, 0), else_=1), Thread.created_at, Thread.id
+        age_class, case((or_(flagged, negative), 0), else_=1), Thread.created_at, Thread.id
     ).limit(per_page).offset((page - 1) * per_page)
     rows = []
-    for thread, category_name, row_state, assignee_name, team_name, is_negative, is_escalated, is_unsolved in session.execute(ordered):
+    for (
+        thread, category_name, row_state, assignee_name, team_name, is_negative, is_escalated, is_unsolved, is_flagged
+    ) in session.execute(ordered):
         reasons = []
         if thread.answer_count == 0:
             reasons.append("unanswered")
@@ -147,6 +173,8 @@ def queue(
             reasons.append(f"unsolved after {unsolved_days} days")
         if is_escalated:
             reasons.append("escalated")
+        if is_flagged:
+            reasons.append("flagged")
         if is_negative:
             reasons.append("negative tone")
         rows.append(
@@ -164,6 +192,7 @@ def queue(
             )
         )
     return QueuePage(rows, page, per_page, total, problems)
+
 
 def _apply_filters(query, filters: QueueFilter, viewer, state, team_id, problems: list[str]):
     if filters.category_id is not None:
@@ -185,6 +214,7 @@ def _apply_filters(query, filters: QueueFilter, viewer, state, team_id, problems
             problems.append("That assignee is not one of the choices; the filter was left out.")
     return query
 
+
 def staff_members(session: Session) -> list[User]:
     """Everyone a thread can be assigned to."""
     return list(
@@ -192,6 +222,7 @@ def staff_members(session: Session) -> list[User]:
             select(User).where(User.role.in_([Role.STAFF.value, Role.MODERATOR.value, Role.ADMIN.value])).order_by(User.username)
         )
     )
+
 
 def all_teams(session: Session) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.name)))

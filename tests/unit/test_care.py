@@ -296,3 +296,28 @@ def test_target_classes_follow_the_first_response_target():
     assert care_queue.target_class(now - timedelta(minutes=45), False, now, target) == "due-soon"
     assert care_queue.target_class(now - timedelta(minutes=60), False, now, target) == "overdue"
     assert care_queue.target_class(now - timedelta(days=9), True, now, target) == "answered"
+
+
+def test_a_flagged_thread_waits_in_the_queue_until_its_flags_are_decided(db, people):
+    from community import flags
+
+    answered = make_thread(db, author=people["asker"], title="Answered question with a rude answer in it")
+    rude = make_answer(db, answered, body="What a silly question, read the manual.")
+    db.execute(update(Post).values(tone="neutral"))  # only the flag may bring it back
+
+    def waiting_ids():
+        return [row.thread.id for row in queue_of(db, people["ann"]).rows]
+
+    assert answered.id not in waiting_ids()
+    flags.flag_post(db, make_user(db, reputation=300), rude, reason="offensive", note="Rude to the asker")
+    row = next(r for r in queue_of(db, people["ann"]).rows if r.thread.id == answered.id)
+    assert row.reasons == ["flagged"]
+    flags.dismiss(db, make_user(db, role=Role.MODERATOR), rude)
+    assert answered.id not in waiting_ids()
+
+
+def test_a_thread_held_as_spam_is_left_to_the_moderators_review_queue(db, people):
+    held = make_thread(db, author=people["asker"], title="A question that moderators hid from view")
+    assert held.id in [r.thread.id for r in queue_of(db, people["ann"]).rows]
+    db.execute(update(Thread).where(Thread.id == held.id).values(hidden_at=utcnow(), hidden_reason="held for review"))
+    assert held.id not in [r.thread.id for r in queue_of(db, people["ann"]).rows]
