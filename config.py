@@ -59,6 +59,8 @@ class Config:
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "30 per minute")
     # Many accounts writing from one address (a script signing up sock puppets) hit this.
     RATELIMIT_WRITE_PER_ADDRESS = os.environ.get("RATELIMIT_WRITE_PER_ADDRESS", "120 per minute")
+    # Questions and answers posted by a new account (below the `new_account_reputation` rule).
+    RATELIMIT_NEW_ACCOUNT_POSTS = os.environ.get("RATELIMIT_NEW_ACCOUNT_POSTS", "10 per day")
     # Asking for reset or verification links, confirming them and unsubscribing, per address.
     RATELIMIT_MAIL = os.environ.get("RATELIMIT_MAIL", "10 per hour")
     RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "60 per minute")

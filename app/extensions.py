@@ -56,6 +56,30 @@ _per_account = limiter.limit(write_limit, key_func=account_or_ip, methods=["POST
 _per_address = limiter.limit(write_ip_limit, key_func=get_remote_address, methods=["POST"], scope="write-address")
 
 
+def new_account_post_limit() -> str:
+    return current_app.config["RATELIMIT_NEW_ACCOUNT_POSTS"]
+
+
+def _established_or_visitor() -> bool:
+    from flask_login import current_user
+
+    from community.spam_hold import is_new_account
+
+    return not (current_user.is_authenticated and is_new_account(current_user))
+
+
+# One budget for asking and answering; only posts that were saved count (a form sent back with
+# errors does not), and only for new accounts.
+new_account_posts = limiter.shared_limit(
+    new_account_post_limit,
+    "new-account-posts",
+    key_func=account_or_ip,
+    methods=["POST"],
+    exempt_when=_established_or_visitor,
+    deduct_when=lambda response: response.status_code == 302,
+)
+
+
 def write_limited(view):
     """Writes are limited per account and, more loosely, per address."""
     return _per_address(_per_account(view))

@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import login_required
 
 from app.db import get_session
-from app.extensions import write_limited
+from app.extensions import new_account_posts, write_limited
 from app.searching import backend as search_backend
 from app.searching import result_cache
 from app.searching import visitor
@@ -31,6 +31,7 @@ def _thread_url(thread, **kwargs):
 @bp.route("/ask", methods=["GET", "POST"])
 @login_required
 @write_limited
+@new_account_posts
 def ask():
     refuse_if_suspended(viewer())  # before the form: a suspended member should not write in vain
     db = get_session()
@@ -79,6 +80,7 @@ def ask():
 @bp.route("/t/<int:thread_id>/answer", methods=["POST"])
 @login_required
 @write_limited
+@new_account_posts
 def answer(thread_id: int):
     db = get_session()
     found = threads.get_thread(db, thread_id, viewer())

@@ -42,6 +42,7 @@ def live_server(database_url, tmp_path_factory):
         RATELIMIT_REGISTER="1000 per hour",
         RATELIMIT_LOGIN="1000 per hour",
         RATELIMIT_WRITE="1000 per minute",
+        RATELIMIT_NEW_ACCOUNT_POSTS="1000 per minute",
         RATELIMIT_WRITE_PER_ADDRESS="10000 per minute",
         RATELIMIT_SEARCH="1000 per minute",
         RATELIMIT_SIMILAR="1000 per minute",

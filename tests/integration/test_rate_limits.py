@@ -74,3 +74,30 @@ def test_searches_are_limited_with_a_retry_after(limited_app, db):
     assert [client.get("/search/similar?title=boiler+pressure").status_code for _ in range(3)] == [200, 200, 429]
     # Another address still searches.
     assert client.get("/search?q=boiler", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
+
+
+class NewAccountConfig(TestingConfig):
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_NEW_ACCOUNT_POSTS = "2 per day"
+
+
+def test_a_new_account_posts_a_few_a_day_and_forms_sent_back_do_not_count(engine, database_url, db):
+    from community.rules import current
+
+    app = create_app(NewAccountConfig(database_url))
+    thread = make_thread(db)
+    make_user(db, "newcomer_nia")
+    make_user(db, "regular_rob", reputation=current().new_account_reputation)
+    db.commit()
+    newcomer, regular = app.test_client(), app.test_client()
+    newcomer.post("/login", data={"login": "newcomer_nia", "password": PASSWORD})
+    regular.post("/login", data={"login": "regular_rob", "password": PASSWORD})
+    url = f"/t/{thread.id}/answer"
+    too_short = [newcomer.post(url, data={"body": "no"}).status_code for _ in range(3)]
+    saved = [newcomer.post(url, data={"body": f"Answer number {n} from a newcomer."}).status_code for n in range(3)]
+    asked = newcomer.post("/ask", data={"title": "A third post from a newcomer today", "body": "Details here."})
+    assert too_short == [400, 400, 400] and saved == [302, 302, 429] and asked.status_code == 429
+    # An established member is not held to it.
+    assert [regular.post(url, data={"body": f"Answer {n} from a regular."}).status_code for n in range(3)] == [302] * 3
+    app.extensions["hearth.engine"].dispose()
