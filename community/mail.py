@@ -74,7 +74,7 @@ def set_email_kinds(session: Session, user: User, wanted: set[str], known: set[s
     """Email the member only the `wanted` kinds of notification."""
     if unknown := wanted - known:
         raise ValidationError(f"Unknown kinds of notification: {', '.join(sorted(unknown))}.")
-    session.execute(delete(EmailOptOut).where(EmailOptOut.user_id == user.id))
+    session.execute(delete(EmailOptOut).where(EmailOptOut.user_id == user.id, EmailOptOut.kind.in_(known)))
     session.add_all(EmailOptOut(user_id=user.id, kind=kind) for kind in sorted(known - wanted))
     session.flush()
 

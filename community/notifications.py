@@ -20,6 +20,13 @@ KINDS: dict[str, str] = {
     "watchlist": "A new post matches a watchlist",
     "assigned": "A thread was assigned to you",
 }
+# Kinds only staff receive: members are not offered them in their email settings.
+STAFF_KINDS = frozenset({"unanswered", "watchlist", "assigned"})
+
+
+def kinds_for(user: User) -> dict[str, str]:
+    """The kinds of notification this member can receive, with their labels."""
+    return {kind: label for kind, label in KINDS.items() if user.is_staff or kind not in STAFF_KINDS}
 MAX_TEXT = 300
 
 

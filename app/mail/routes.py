@@ -9,7 +9,7 @@ from app.mail_sender import read_unsubscribe_token
 from app.web import ActionForm, require_action_form, save, viewer
 from community import account_email, mail
 from community.errors import ValidationError
-from community.notifications import KINDS
+from community.notifications import KINDS, kinds_for
 
 SENT_IF_KNOWN = "If an account uses that address, a link to choose a new password is on its way. It works for one hour."
 
@@ -74,16 +74,18 @@ def verify_email(token: str):
 @limiter.limit(mail_limit, methods=["POST"])
 def settings():
     db, user = get_session(), viewer()
+    offered = kinds_for(user)
     form = EmailSettingsForm()
+    form.kinds.choices = [(kind, label) for kind, label in offered.items()]
     if form.validate_on_submit():
-        ok, _ = save(form, lambda: mail.set_email_kinds(db, user, set(form.kinds.data or []), set(KINDS)))
+        ok, _ = save(form, lambda: mail.set_email_kinds(db, user, set(form.kinds.data or []), set(offered)))
         if ok:
             flash("Your email settings are saved.", "success")
             return redirect(url_for("mail.settings"))
     elif not form.is_submitted():
-        form.kinds.data = sorted(set(KINDS) - mail.email_kinds_off(db, user))
+        form.kinds.data = sorted(set(offered) - mail.email_kinds_off(db, user))
     return render_template(
-        "mail/settings.html", form=form, kinds=KINDS, verified=user.email_verified_at is not None,
+        "mail/settings.html", form=form, kinds=offered, verified=user.email_verified_at is not None,
         can_email=mail.can_email(user), action_form=ActionForm(),
     ), 400 if form.errors else 200
 

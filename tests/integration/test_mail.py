@@ -111,15 +111,27 @@ def test_email_settings_choose_which_kinds_are_emailed(client, db):
     user = make_user(db, "alice")
     db.commit()
     login(client, "alice")
+    offered = set(notifications.KINDS) - notifications.STAFF_KINDS
     page = text(client.get("/settings/email"))
-    assert page.count('type="checkbox"') == len(notifications.KINDS) and page.count("checked") == len(notifications.KINDS)
+    assert page.count('type="checkbox"') == len(offered) and page.count("checked") == len(offered)
+    assert "A thread was assigned to you" not in page  # staff-only kinds are not offered to members
 
     response = client.post("/settings/email", data={"kinds": ["accepted", "mention"]})
 
     assert response.status_code == 302
-    assert mail.email_kinds_off(fresh(db), user) == set(notifications.KINDS) - {"accepted", "mention"}
+    assert mail.email_kinds_off(fresh(db), user) == offered - {"accepted", "mention"}
     assert client.post("/settings/email", data={"kinds": ["nonsense"]}).status_code == 400
-    assert mail.email_kinds_off(fresh(db), user) == set(notifications.KINDS) - {"accepted", "mention"}
+    assert client.post("/settings/email", data={"kinds": ["assigned"]}).status_code == 400
+    assert mail.email_kinds_off(fresh(db), user) == offered - {"accepted", "mention"}
+
+
+def test_staff_are_offered_the_staff_kinds_too(client, db):
+    make_user(db, "stan", role="staff")
+    db.commit()
+    login(client, "stan")
+    page = text(client.get("/settings/email"))
+    assert page.count('type="checkbox"') == len(notifications.KINDS)
+    assert "A thread was assigned to you" in page
 
 
 def test_a_notification_email_has_a_one_click_unsubscribe_that_needs_no_sign_in(app, client, db, outbox):
