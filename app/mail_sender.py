@@ -12,6 +12,7 @@ import logging
 import mailbox
 import smtplib
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -123,6 +124,19 @@ def build(app: Flask, row: MailMessage, note: Notification | None) -> EmailMessa
 # --- Sending ----------------------------------------------------------------------------------
 
 
+def _lock_waiting(box: mailbox.mbox, seconds: float = 10.0) -> None:
+    """Lock the mbox, waiting while another worker process appends to it (mailbox gives up at once)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            box.lock()
+            return
+        except mailbox.ExternalClashError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def deliver(app: Flask, message: EmailMessage) -> None:
     """Hand one message over; raises on failure."""
     config = app.config
@@ -132,7 +146,7 @@ def deliver(app: Flask, message: EmailMessage) -> None:
         with _mbox_lock:
             box = mailbox.mbox(path)
             try:
-                box.lock()
+                _lock_waiting(box)
                 box.add(message)
                 box.flush()
             finally:
