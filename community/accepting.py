@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from community import badges, notifications, permissions, reputation, webhooks
+from community import audit, badges, notifications, permissions, reputation, webhooks
 from community.db import get_by_id, lock_row, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User
@@ -106,6 +106,8 @@ def approve_held_accept(session: Session, staff: User, thread: Thread) -> None:
         raise ValidationError("This thread has no accept waiting for approval.")
     thread.accept_held = False
     session.flush()
+    audit.record(session, staff, "answer.approve_accept", "thread", thread.id,
+                 before={"accept_held": True}, after={"accept_held": False})
     post = session.get(Post, thread.accepted_post_id)
     reputation.sync_accept(session, post, thread)
     badges.evaluate(session, badges.Event.ACCEPT, {post.author_id, thread.author_id})

@@ -15,7 +15,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from community import notifications, permissions, webhooks
+from community import audit, notifications, permissions, webhooks
 from community.db import utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.impact import accepted_answers
@@ -349,6 +349,7 @@ def award_champion(session: Session, staff: User, member: User, reason: str) -> 
     award = BadgeAward(user_id=member.id, badge=CHAMPION.key, item_id=0, awarded_by_id=staff.id, reason=reason)
     session.add(award)
     session.flush()
+    audit.record(session, staff, "badge.award", "user", member.id, after={"badge": CHAMPION.key}, note=reason)
     notifications.notify(session, member.id, "badge", actor_id=staff.id, text=CHAMPION.name)
     webhooks.emit(session, "badge.awarded", lambda: webhooks.badge_awarded(session, award, CHAMPION))
     return award

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from community import permissions
+from community import audit, permissions
 from community.db import get_by_id
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.models import Category, Thread, User, visible_thread
@@ -67,7 +67,13 @@ def create_category(
     category = Category(name=name, slug=slug, description=description, position=position)
     session.add(category)
     session.flush()
+    if actor is not None:  # None: the demo loader and importers
+        audit.record(session, actor, "category.create", "category", category.id, after=_state(category))
     return category
+
+
+def _state(category: Category) -> dict:
+    return {"name": category.name, "slug": category.slug, "position": category.position}
 
 
 def update_category(
@@ -77,8 +83,10 @@ def update_category(
         raise PermissionDenied("Only admins manage categories.")
     name, slug, description = strip_controls(name).strip(), slug.strip().lower(), strip_controls(description).strip()
     _validate(session, name, slug, description, category.id)
+    before = _state(category)
     category.name, category.slug, category.description, category.position = name, slug, description, position
     session.flush()
+    audit.record(session, actor, "category.update", "category", category.id, before=before, after=_state(category))
 
 
 def delete_category(session: Session, actor: User, category: Category) -> None:
@@ -87,5 +95,6 @@ def delete_category(session: Session, actor: User, category: Category) -> None:
         raise PermissionDenied("Only admins manage categories.")
     if session.scalar(select(Thread.id).where(Thread.category_id == category.id).limit(1)):
         raise ValidationError("This category still holds threads; move them before deleting it.")
+    audit.record(session, actor, "category.delete", "category", category.id, before=_state(category))
     session.delete(category)
     session.flush()

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from community import permissions
+from community import audit, permissions
 from community.db import utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, ReputationEvent, Thread, User, Vote
@@ -303,7 +303,9 @@ def adjust(session: Session, staff: User, user: User, points: int, note: str) ->
         raise ValidationError({"note": "Say why, so the member can see the reason."})
     if not -10_000 <= points <= 10_000 or points == 0:
         raise ValidationError({"points": "Give a number of points between -10,000 and 10,000, not 0."})
-    return grant(session, user, points, note, actor=staff)
+    event = grant(session, user, points, note, actor=staff)
+    audit.record(session, staff, "user.adjust_reputation", "user", user.id, after={"points": points}, note=note)
+    return event
 
 
 # ---- reading and checking -------------------------------------------------------------

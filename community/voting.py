@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from community import badges, permissions, reputation
+from community import audit, badges, permissions, reputation
 from community.db import lock_row, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import Post, Thread, User, Vote
@@ -150,6 +150,7 @@ def revert_votes(session: Session, moderator: User, member: User) -> int:
     )
     for vote in votes:
         void_vote(session, vote, reputation.Reason.VOTES_REVERTED)
+    audit.record(session, moderator, "user.revert_votes", "user", member.id, after={"votes_reverted": len(votes)})
     return len(votes)
 
 

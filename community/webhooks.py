@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from community import permissions
+from community import audit, permissions
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.models import BadgeAward, Category, Post, Thread, User, WebhookDelivery, WebhookEndpoint
@@ -115,7 +115,13 @@ def create_endpoint(
     )
     session.add(endpoint)
     session.flush()
+    # Never the secret: the audit log is for reading.
+    audit.record(session, actor, "webhook.create", "webhook", endpoint.id, after=_state(endpoint))
     return endpoint
+
+
+def _state(endpoint: WebhookEndpoint) -> dict:
+    return {"url": endpoint.url, "events": endpoint.events, "active": endpoint.active}
 
 
 def get_endpoint(session: Session, actor: User, endpoint_id) -> WebhookEndpoint:
@@ -148,13 +154,17 @@ def delivery_counts(session: Session, actor: User) -> dict[int, dict[str, int]]:
 def set_active(session: Session, actor: User, endpoint: WebhookEndpoint, active: bool) -> None:
     """An inactive endpoint gets no new deliveries, and its pending ones wait until it is active again."""
     _require_admin(actor)
+    before = _state(endpoint)
     endpoint.active = active
     session.flush()
+    audit.record(session, actor, "webhook.activate" if active else "webhook.deactivate", "webhook", endpoint.id,
+                 before=before, after=_state(endpoint))
 
 
 def delete_endpoint(session: Session, actor: User, endpoint: WebhookEndpoint) -> None:
     """Delete the endpoint and its delivery log."""
     _require_admin(actor)
+    audit.record(session, actor, "webhook.delete", "webhook", endpoint.id, before=_state(endpoint))
     session.delete(endpoint)
     session.flush()
 
@@ -225,6 +235,7 @@ def redeliver(session: Session, actor: User, delivery: WebhookDelivery) -> None:
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
     session.flush()
+    audit.record(session, actor, "webhook.redeliver", "webhook", endpoint.id, after={"delivery": delivery.delivery_id})
 
 
 # --- Payloads: public fields only ------------------------------------------------------------

@@ -13,7 +13,7 @@ from community.models import User
 from community.pagination import Page
 
 PER_PAGE = 50
-TARGET_TYPES = ("post", "thread", "user", "category", "webhook")
+TARGET_TYPES = ("post", "thread", "user", "category", "team", "canned", "watchlist", "webhook")
 
 
 def _filters(problems: list[str]) -> tuple[audit.AuditFilter, bool]:
