@@ -30,6 +30,7 @@ from community.models import (
     ThreadCare,
     User,
 )
+from community.pagination import Page
 
 ON_TARGET, DUE_SOON, OVERDUE, ANSWERED = "on-target", "due-soon", "overdue", "answered"
 QUEUE_STATES = [CareState.NEW.value, CareState.ASSIGNED.value, CareState.WAITING.value]
@@ -58,24 +59,14 @@ class QueueRow:
 
 
 @dataclass
-class QueuePage:
-    rows: list[QueueRow]
-    page: int
-    per_page: int
-    total: int
+class QueuePage(Page):
+    """A page of queue rows (`items`), with notes on filters that could not be applied."""
+
     problems: list[str] = field(default_factory=list)
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    def rows(self) -> list[QueueRow]:
+        return self.items
 
 
 def target_class(created_at: datetime, answered: bool, now: datetime, target: timedelta) -> str:
