@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from community import accepting, accounts, badges, categories, reputation, threads, voting
+from community import accepting, accounts, badges, canned, categories, listening, reputation, teams, threads, voting
 from community.db import utcnow
 from community.models import Post, PostRevision, ReputationEvent, Role, Tag, Thread, User
 from community.text import parse_tags
@@ -34,6 +34,24 @@ def _set_time(session: Session, post: Post, when) -> None:
     session.execute(update(PostRevision).where(PostRevision.post_id == post.id).values(created_at=when))
 
 
+def _set_up_care(session: Session, admin: User, people: dict[str, User], slugs: dict, care: dict) -> None:
+    """The brand's support set-up: teams for its categories, canned replies, and watchlists
+    (made before the threads, so the listening feed has matches to show)."""
+    for item in care.get("teams", []):
+        team = teams.create_team(session, admin, item["name"])
+        for username in item["members"]:
+            teams.set_member(session, admin, team, people[username].id, True)
+        for slug in item["categories"]:
+            teams.set_category(session, admin, team, slugs[slug].id, True)
+    for item in care.get("canned", []):
+        canned.create_canned(session, admin, title=item["title"], body=item["body"])
+    for item in care.get("watchlists", []):
+        listening.create_watchlist(
+            session, admin, name=item["name"], keywords="\n".join(item["keywords"]),
+            assignee_id=people[item["assignee"]].id,
+        )
+
+
 def load_demo(session: Session, content_path: Path = CONTENT) -> DemoResult | None:
     """Load the demo into an empty database; return None and change nothing when it has content."""
     if session.scalar(select(func.count()).select_from(User)) or session.scalar(
@@ -42,7 +60,7 @@ def load_demo(session: Session, content_path: Path = CONTENT) -> DemoResult | No
         return None
     content = json.loads(content_path.read_text(encoding="utf-8"))
     admin_password = secrets.token_urlsafe(12)
-    accounts.register(
+    admin = accounts.register(
         session, ADMIN_USERNAME, "admin@demo.example.com", admin_password, Role.ADMIN, allow_reserved=True,
         verified=True,
     )
@@ -69,6 +87,7 @@ def load_demo(session: Session, content_path: Path = CONTENT) -> DemoResult | No
         slugs[cat["slug"]] = categories.create_category(
             session, None, name=cat["name"], slug=cat["slug"], description=cat["description"], position=position
         )
+    _set_up_care(session, admin, people, slugs, content.get("care", {}))
     staff = [u for u in people.values() if u.is_staff]
     now, post_count = utcnow(), 0
     for item in sorted(content["threads"], key=lambda t: -t["days_ago"]):

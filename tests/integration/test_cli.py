@@ -156,6 +156,25 @@ def test_demo_load_fills_an_empty_database_and_prints_the_admin_password(run, ap
         assert client.get(f"/t/{thread.id}/{thread.slug}").status_code == 200
 
 
+def test_the_demo_sets_up_the_care_console_too(run, app, db):
+    from community.models import CannedResponse, TeamCategory, TeamMember, WatchMatch
+
+    care = json.loads(CONTENT.read_text(encoding="utf-8"))["care"]
+    result = run(demo_cli, ["load"])
+    assert result.exit_code == 0, result.output
+    fresh(db)
+    assert db.scalar(select(func.count()).select_from(TeamMember)) == sum(len(t["members"]) for t in care["teams"])
+    assert db.scalar(select(func.count()).select_from(TeamCategory)) == sum(len(t["categories"]) for t in care["teams"])
+    assert db.scalar(select(func.count()).select_from(CannedResponse)) == len(care["canned"])
+    # The watchlists came first, so the demo's own posts fill the listening feed.
+    assert db.scalar(select(func.count()).select_from(WatchMatch)) > 0
+    password = re.search(r"Password:\s+(\S+)", result.output).group(1)
+    client = app.test_client()
+    login(client, ADMIN_USERNAME, password)
+    queue = client.get("/staff/care").get_data(as_text=True)
+    assert all(team["name"] in queue for team in care["teams"])
+
+
 def test_a_second_demo_load_does_nothing(run, db):
     assert run(demo_cli, ["load"]).exit_code == 0
     before = _counts(db)
