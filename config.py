@@ -66,6 +66,9 @@ class Config:
     RATELIMIT_SEARCH = os.environ.get("RATELIMIT_SEARCH", "60 per minute")
     # The ask page looks up similar questions as the title is typed.
     RATELIMIT_SIMILAR = os.environ.get("RATELIMIT_SIMILAR", "120 per minute")
+    # REST API: every call, per token (or per address without one), and writes on top of that.
+    RATELIMIT_API = os.environ.get("RATELIMIT_API", "300 per minute")
+    RATELIMIT_API_WRITE = os.environ.get("RATELIMIT_API_WRITE", "30 per minute")
 
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR") or str(INSTANCE_DIR / "search-index")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_openapi3 import Info, OpenAPI
 
 import config as config_module
 from app import db, extensions
@@ -11,9 +12,24 @@ from community import rules
 ROOT = Path(__file__).resolve().parent.parent
 
 
+API_DESCRIPTION = (
+    "Read and write the community from other tools: a CRM, a ticketing system, a script. "
+    "The API uses the same rules and permission checks as the web pages. Errors are "
+    "`application/problem+json` (RFC 9457). Lists are paged with `page` and `per_page`."
+)
+
+
 def create_app(config: object | None = None) -> Flask:
-    app = Flask(
+    from app.api import auth as api_auth, problems
+
+    # OpenAPI is a Flask subclass that also collects the API's operations into its document.
+    app = OpenAPI(
         __name__,
+        info=Info(title="Hearth API", version="1", description=API_DESCRIPTION),
+        security_schemes=api_auth.SECURITY_SCHEMES,
+        validation_error_model=problems.Problem,
+        validation_error_callback=problems.from_model_error,
+        doc_ui=False,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
         instance_path=str(config_module.INSTANCE_DIR),
@@ -30,7 +46,7 @@ def create_app(config: object | None = None) -> Flask:
     extensions.limiter.init_app(app)
 
     from app import auth, cli, errors, mail_sender, page_cache, searching, security, templating, view_counts, webhook_sender
-    from app import notifications
+    from app import api, notifications
     from app.admin import bp as admin_bp
     from app.care import bp as care_bp
     from app.mail import bp as mail_bp
@@ -57,4 +73,5 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(care_bp)
     notifications.init_app(app)
     app.register_blueprint(mail_bp)
+    api.init_app(app)
     return app

@@ -4,6 +4,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.api import problems
 from app.db import get_session
 from community.errors import NotFound, PermissionDenied, ValidationError
 
@@ -18,8 +19,18 @@ TITLES = {
 }
 
 
+# What an API client is told when the page's own message is left out.
+DETAILS = {
+    404: "Nothing is at this address: check the path and the id.",
+    405: "This address does not take that method.",
+    500: "Something went wrong on our side; it has been logged.",
+}
+
+
 def _page(status: int, message: str | None = None):
     get_session().rollback()
+    if problems.is_api_request():
+        return problems.problem(status, message or DETAILS.get(status, TITLES.get(status, "Error")))
     return render_template(
         "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
     ), status
@@ -36,6 +47,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def invalid(exc):
+        if problems.is_api_request():
+            get_session().rollback()
+            return problems.invalid(exc.errors)
         return _page(400, str(exc))
 
     @app.errorhandler(CSRFError)
@@ -44,10 +58,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(exc):
-        body, status = _page(
-            429, "You are doing that too often. Wait a moment and try again; nothing you wrote was saved yet."
+        response = app.make_response(
+            _page(429, "You are doing that too often. Wait a moment and try again; nothing you wrote was saved yet.")
         )
-        response = app.make_response((body, status))
         retry_after = getattr(exc, "retry_after", None)
         if retry_after:
             response.headers["Retry-After"] = str(int(retry_after))

@@ -1,0 +1,83 @@
+"""Who is calling: a personal access token in `Authorization: Bearer`, or nobody.
+
+The API never reads the session cookie: a page open in a browser cannot be made to call it
+with the member's rights, so it needs no CSRF token.
+"""
+
+import hashlib
+
+from flask import abort, g, request
+from flask_limiter.util import get_remote_address
+
+from app.api.problems import problem
+from app.db import get_session
+from community import api_tokens
+from community.models import User
+
+SCHEME = "bearerAuth"
+SECURITY_SCHEMES = {
+    SCHEME: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal access token from Settings → API tokens, sent as `Authorization: Bearer hth_…`. "
+        "Reads work without one, as a visitor.",
+    }
+}
+# Reads work without a token, as a visitor; a token reads as its owner.
+OPTIONAL = [{SCHEME: []}, {}]
+
+
+def needs(scope: str) -> list[dict]:
+    """The security requirement of an operation that needs this scope (OpenAPI 3.1 role names)."""
+    return [{SCHEME: [scope]}]
+
+
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hearth"'}
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, raw = header.strip().partition(" ")
+    return raw.strip() if scheme.lower() == "bearer" else ""
+
+
+def authenticate():
+    """Runs before every API view; answers 401 at once for a bad token rather than reading as a visitor."""
+    g.api_token = None
+    g.api_user = None
+    raw = _bearer()
+    if raw is None:
+        return None
+    if not raw:
+        return problem(401, "Send the token as 'Authorization: Bearer <token>'.", headers=CHALLENGE)
+    token = api_tokens.authenticate(get_session(), raw)
+    if token is None:
+        return problem(401, "This token is not valid: it may have been revoked. Create a new one in your settings.", headers=CHALLENGE)
+    g.api_token = token
+    g.api_user = get_session().get(User, token.user_id)
+    return None
+
+
+def actor() -> User | None:
+    """The token's owner, or None for a visitor."""
+    return g.get("api_user")
+
+
+def require(scope: str) -> User:
+    """The caller, who must hold a token with this scope; 401 without a token, 403 without the scope."""
+    user = actor()
+    if user is None:
+        abort(problem(401, f"This needs a personal access token with the {scope} scope.", headers=CHALLENGE))
+    if not api_tokens.grants(g.api_token, user, scope):
+        abort(problem(403, f"This token does not have the {scope} scope."))
+    return user
+
+
+def limit_key() -> str:
+    """Count per token when one is sent, per address otherwise."""
+    raw = _bearer()
+    if raw:
+        return "token:" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+    return "ip:" + get_remote_address()

@@ -1,0 +1,37 @@
+"""Paginated lists: `page` and `per_page` in, the same envelope out for every list."""
+
+from flask import request, url_for
+from pydantic import BaseModel, Field
+
+from community.pagination import Page
+
+MAX_PER_PAGE = 100
+
+
+class PageQuery(BaseModel):
+    page: int = Field(1, ge=1, le=100_000, description="Page number, from 1.")
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description="Items per page.")
+
+
+class PageMeta(BaseModel):
+    page: int
+    per_page: int
+    total: int = Field(description="Items in the whole list.")
+    pages: int
+    next: str | None = Field(description="URL of the next page, or null on the last.")
+    prev: str | None = Field(description="URL of the previous page, or null on the first.")
+
+
+def meta(found: Page) -> dict:
+    def link(number: int) -> str:
+        args = {**request.args.to_dict(), **(request.view_args or {}), "page": number, "per_page": found.per_page}
+        return url_for(request.endpoint, _external=False, **args)
+
+    return {
+        "page": found.page,
+        "per_page": found.per_page,
+        "total": found.total,
+        "pages": found.pages,
+        "next": link(found.page + 1) if found.has_next else None,
+        "prev": link(min(found.page - 1, found.pages)) if found.has_prev else None,
+    }

@@ -1,0 +1,39 @@
+"""Checks an API response against the OpenAPI document the app itself serves."""
+
+from jsonschema import Draft202012Validator
+
+from community import api_tokens
+
+
+def token(db, user, *scopes: str) -> dict:
+    """Authorization headers with a fresh token of `user` holding these scopes."""
+    _, raw = api_tokens.create(db, user, name="tests", scopes=scopes)
+    db.commit()
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def conforms(app, response, method: str, rule: str):
+    """The status is documented for this operation and the body matches its schema; returns the JSON."""
+    spec = app.api_doc
+    operation = spec["paths"][rule][method.lower()]
+    status = str(response.status_code)
+    documented = operation["responses"]
+    assert status in documented, f"{method} {rule} answered {status}, documented: {sorted(documented)}: {response.data[:300]!r}"
+    content = documented[status].get("content")
+    if not content:
+        assert response.data == b"", f"{method} {rule} {status} should have no body"
+        return None
+    assert response.mimetype in content, f"{method} {rule} {status} sent {response.mimetype}, documented {list(content)}"
+    schema = {**content[response.mimetype]["schema"], "components": spec["components"]}
+    body = response.get_json()
+    Draft202012Validator(schema).validate(body)
+    return body
+
+
+def problem(app, response, method: str, rule: str, status: int) -> dict:
+    """An error response: the status, problem+json, and a detail people can act on."""
+    assert response.status_code == status, response.data
+    body = conforms(app, response, method, rule)
+    assert response.mimetype == "application/problem+json"
+    assert body["status"] == status and len(body["detail"]) > 10
+    return body

@@ -1,0 +1,137 @@
+"""The API's common ground: the document, tokens, problem+json errors, paging and rate limits."""
+
+import pytest
+
+import config
+from app import create_app
+from community import api_tokens
+from community.models import Role
+from tests.factories import make_category, make_thread, make_user
+from tests.integration.api.contract import conforms, problem, token
+
+
+def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1")
+    documented = {(path, method) for path, item in spec["paths"].items() for method in item}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_document", "api.reference_page"):
+            path = str(rule).replace("<int:", "{").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                routed.add((path, method.lower()))
+    assert routed == documented
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_reference_page_lists_operations_and_explains_tokens(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "/api/v1/threads/{thread_id}" in html and "Authorization: Bearer" in html
+    assert "application/problem+json" in html
+
+
+def test_unknown_address_and_method_are_problems(app, client):
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert missing.get_json()["detail"]
+    wrong = client.delete("/api/v1/categories")
+    assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
+
+
+def test_bad_or_revoked_token_is_refused_not_read_as_visitor(app, client, db):
+    member = make_user(db)
+    headers = token(db, member, "read")
+    assert client.get("/api/v1/categories", headers=headers).status_code == 200
+    found = api_tokens.active_tokens(db, member)[0]
+    api_tokens.revoke(db, member, found.id)
+    db.commit()
+    refused = client.get("/api/v1/categories", headers=headers)
+    problem(app, refused, "GET", "/api/v1/categories", 401)
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    for header in ("Bearer", "Basic dXNlcjpwYXNz", "Bearer hth_wrong"):
+        assert client.get("/api/v1/categories", headers={"Authorization": header}).status_code == 401
+
+
+def test_session_cookie_gives_no_rights(app, client, db):
+    """Only a token authenticates: a signed-in browser's cookie reads as a visitor."""
+    from tests.integration.helpers import login
+
+    staff = make_user(db, role=Role.STAFF)
+    thread = make_thread(db)
+    thread.hidden_at = thread.created_at
+    db.commit()
+    login(client, staff.username)
+    assert client.get(f"/api/v1/threads/{thread.id}").status_code == 404
+    assert client.get(f"/api/v1/threads/{thread.id}", headers=token(db, staff, "read")).status_code == 200
+
+
+def test_categories_list_and_one(app, client, db):
+    support = make_category(db, name="Support", slug="support")
+    make_thread(db, category=support)
+    db.commit()
+    body = conforms(app, client.get("/api/v1/categories"), "GET", "/api/v1/categories")
+    listed = {c["slug"]: c for c in body["items"]}
+    assert listed["support"]["thread_count"] == 1 and listed["support"]["url"].endswith("/c/support")
+    one = conforms(app, client.get(f"/api/v1/categories/{support.id}"), "GET", "/api/v1/categories/{category_id}")
+    assert one["name"] == "Support"
+    problem(app, client.get("/api/v1/categories/999999"), "GET", "/api/v1/categories/{category_id}", 404)
+    problem(app, client.get("/api/v1/categories/0"), "GET", "/api/v1/categories/{category_id}", 422)
+
+
+def test_thread_list_pages_with_links(app, client, db):
+    category = make_category(db, slug="billing")
+    for n in range(5):
+        make_thread(db, category=category, title=f"Billing question number {n}")
+    db.commit()
+    first = conforms(app, client.get("/api/v1/threads?per_page=2&category=billing&sort=newest"), "GET", "/api/v1/threads")
+    assert first["total"] == 5 and first["pages"] == 3 and first["prev"] is None
+    assert [t["title"] for t in first["items"]] == ["Billing question number 4", "Billing question number 3"]
+    second = client.get(first["next"]).get_json()
+    assert [t["title"] for t in second["items"]] == ["Billing question number 2", "Billing question number 1"]
+    assert second["prev"] and second["next"]
+    body = problem(app, client.get("/api/v1/threads?per_page=1000"), "GET", "/api/v1/threads", 422)
+    assert body["errors"][0]["field"] == "per_page"
+    problem(app, client.get("/api/v1/threads?category=nope"), "GET", "/api/v1/threads", 404)
+
+
+def test_thread_read_shows_accepted_first_and_hides_hidden_answers(app, client, db):
+    from community import accepting
+    from tests.factories import make_answer
+
+    asker = make_user(db)
+    thread = make_thread(db, author=asker)
+    first = make_answer(db, thread, body="The first answer, which works well enough.")
+    second = make_answer(db, thread, body="The second answer, which is hidden by a moderator.")
+    accepting.accept_answer(db, asker, first)
+    second.hidden_at = second.created_at
+    db.commit()
+    body = conforms(app, client.get(f"/api/v1/threads/{thread.id}"), "GET", "/api/v1/threads/{thread_id}")
+    assert body["solved"] and body["accepted_answer"]["id"] == first.id and body["accepted_answer"]["is_accepted"]
+    assert body["answers"] == [] and body["question"]["is_question"]
+    assert body["question"]["body_html"].startswith("<p>")
+    assert not body["can_answer"]
+
+
+@pytest.fixture
+def limited_app(database_url, tmp_path):
+    settings = config.TestingConfig(database_url, search_index_dir=str(tmp_path / "index"))
+    settings.RATELIMIT_ENABLED = True
+    settings.RATELIMIT_STORAGE_URI = "memory://"
+    settings.RATELIMIT_API = "3 per minute"
+    app = create_app(settings)
+    yield app
+    app.extensions["hearth.search"].close()
+    app.extensions["hearth.engine"].dispose()
+
+
+def test_calls_past_the_limit_get_429_with_retry_after(limited_app, db):
+    client = limited_app.test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/categories").status_code == 200
+    refused = client.get("/api/v1/categories")
+    problem(limited_app, refused, "GET", "/api/v1/categories", 429)
+    assert int(refused.headers["Retry-After"]) > 0
+    # A token has its own budget, apart from the address's.
+    assert client.get("/api/v1/categories", headers=token(db, make_user(db), "read")).status_code == 200
