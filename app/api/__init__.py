@@ -23,6 +23,7 @@ bp = APIBlueprint(
     abp_responses=problems.responses(401, 422, 429),
 )
 bp.before_request(auth.authenticate)
+bp.before_request(auth.enforce_documented_security)
 
 
 def _read_limit() -> str:

@@ -5,8 +5,9 @@ with the member's rights, so it needs no CSRF token.
 """
 
 import hashlib
+import re
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from app.api.problems import problem
@@ -57,6 +58,28 @@ def authenticate():
         return problem(401, "This token is not valid: it may have been revoked. Create a new one in your settings.", headers=CHALLENGE)
     g.api_token = token
     g.api_user = get_session().get(User, token.user_id)
+    return None
+
+
+def enforce_documented_security():
+    """Refuse a call its operation's documented security does not allow, before its input is read.
+
+    The OpenAPI document is the one statement of who may call what; enforcing it here means a
+    caller without the right token hears 401/403, not a validation error about the body."""
+    rule = request.url_rule
+    if rule is None:
+        return None
+    key = (rule.rule, request.method)
+    cache = current_app.extensions.setdefault("hearth.api_scopes", {})
+    if key not in cache:
+        path = re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        operation = current_app.api_doc["paths"].get(path, {}).get(request.method.lower(), {})
+        security = operation.get("security", [{}])
+        cache[key] = None if {} in security else sorted({s for req in security for s in req.get(SCHEME, [])})
+    for scope in cache[key] or ():
+        require(scope)
+    if cache[key] is not None and not cache[key]:
+        require("read")
     return None
 
 

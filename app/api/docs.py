@@ -1,6 +1,9 @@
 """The OpenAPI document and a readable reference page built from it (no script, no CDN)."""
 
+import re
+
 from flask import current_app, jsonify, render_template
+from markupsafe import Markup, escape
 
 from app.api import bp
 
@@ -50,7 +53,7 @@ def reference(spec: dict) -> list[dict]:
             scopes = sorted({scope for requirement in security for scope in requirement.get("bearerAuth", [])})
             body = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
             responses = []
-            for status, response in operation.get("responses", {}).items():
+            for status, response in sorted(operation.get("responses", {}).items()):
                 content = response.get("content") or {}
                 media, described = next(iter(content.items()), (None, {}))
                 responses.append({"status": status, "description": response.get("description", ""), "media": media, "schema": _schema_name(described.get("schema"))})
@@ -70,6 +73,16 @@ def reference(spec: dict) -> list[dict]:
             for tag in operation.get("tags", ["default"]):
                 groups.setdefault(tag, {"name": tag, "description": "", "operations": []})["operations"].append(entry)
     return [group for group in groups.values() if group["operations"]]
+
+
+def inline_code(text: str) -> Markup:
+    """The document's descriptions mark code with backticks, as CommonMark does."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text or ""))))
+
+
+@bp.app_template_filter("inline_code")
+def _inline_code_filter(text: str) -> Markup:
+    return inline_code(text)
 
 
 @bp.get("/docs", doc_ui=False)

@@ -29,8 +29,16 @@ def is_api_request() -> bool:
     return request.path == "/api/v1" or request.path.startswith("/api/")
 
 
+# RFC 9110 renamed 422; Python still has the older phrase.
+TITLES = {422: "Unprocessable Content"}
+
+
+def title_of(status: int) -> str:
+    return TITLES.get(status) or HTTPStatus(status).phrase
+
+
 def problem(status: int, detail: str, *, errors: list[dict] | None = None, headers: dict | None = None) -> Response:
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    body = {"type": "about:blank", "title": title_of(status), "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
     response = current_app.response_class(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
@@ -58,7 +66,7 @@ def responses(*statuses: int) -> dict:
     """OpenAPI response objects for these error statuses, all served as problem+json."""
     return {
         status: {
-            "description": HTTPStatus(status).phrase,
+            "description": title_of(status),
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in statuses
