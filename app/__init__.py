@@ -37,6 +37,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.seo import bp as seo_bp
     from app.staff import bp as staff_bp
     from app.threads import bp as threads_bp
+    from app.tokens import bp as tokens_bp
     from app.users import bp as users_bp
 
     auth.init_app(app)
@@ -57,4 +58,5 @@ def create_app(config: object | None = None) -> Flask:
     app.register_blueprint(care_bp)
     notifications.init_app(app)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(tokens_bp)
     return app
