@@ -53,6 +53,7 @@ def create_app(config: object | None = None) -> Flask:
     from app.seo import bp as seo_bp
     from app.staff import bp as staff_bp
     from app.threads import bp as threads_bp
+    from app.tokens import bp as tokens_bp
     from app.users import bp as users_bp
 
     auth.init_app(app)
@@ -74,4 +75,5 @@ def create_app(config: object | None = None) -> Flask:
     notifications.init_app(app)
     app.register_blueprint(mail_bp)
     api.init_app(app)
+    app.register_blueprint(tokens_bp)
     return app

@@ -26,6 +26,7 @@ from app.mail_sender import unsubscribe_token
 from community import (
     accepting,
     account_email,
+    api_tokens,
     badges,
     canned,
     flags,
@@ -52,7 +53,7 @@ IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 # Lowest first. "suspended" sits between a visitor and a member: signed in, but may do no more
 # than a visitor, except look after their own account (password, notifications, email
-# settings): routes for that need only "suspended".
+# settings, listing and revoking API tokens): routes for that need only "suspended".
 ROLES = ("visitor", "suspended", "member", "staff", "moderator", "admin")
 RANK = {role: rank for rank, role in enumerate(ROLES)}
 ROLE_USER = {"suspended": "benched", "member": "member", "staff": "staffer", "moderator": "mod", "admin": "boss"}
@@ -84,6 +85,8 @@ def build_scene(db) -> SimpleNamespace:
     helper = make_user(db, "helper")
     # As able as `member` in every other way, so only the suspension can explain a refusal.
     benched = make_user(db, "benched", reputation=VOTER_REPUTATION)
+    # Made before the suspension (which refuses new tokens); revoking it is still theirs to do.
+    benched_token, _ = api_tokens.create(db, benched, name="Old export script", scopes=["write"])
     suspensions.suspend(db, mod, benched, days=7, reason="Posted the same advert in every category.")
 
     heating = make_category(db, "Heating", "heating")
@@ -137,6 +140,7 @@ def build_scene(db) -> SimpleNamespace:
         notification_id=notification_id,
         reset_token=reset_token,
         verify_token=verify_token,
+        api_token_id=benched_token.id,
         unsubscribe_token=unsubscribe_token(config.TestingConfig.SECRET_KEY, member.id, "reply"),
         asker="asker",
         helper="helper",
@@ -162,6 +166,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], object]] = {
     "canned_id": lambda s: s.canned_id,
     "token": lambda s: s.reset_token,
     "notification_id": lambda s: s.notification_id,
+    "token_id": lambda s: s.api_token_id,
 }
 
 
@@ -175,6 +180,9 @@ class Route:
     args: dict[str, Callable[[SimpleNamespace], object]] = field(default_factory=dict)
     refused: int = 403  # what a signed-in lower role gets (visitors are sent to sign in)
     writes: bool = True  # an allowed state-changing request writes to the database
+    # Who sends the CSRF walk's requests: the admin, unless the route acts only on the sender's
+    # own rows (then that row's owner, whose role is given here).
+    csrf_role: str = "admin"
     note: str = ""
 
 
@@ -332,6 +340,14 @@ ROUTES: dict[str, Route] = {
     "staff.review_queue": Route("moderator", ("GET",)),
     "staff.uphold_flags": Route("moderator", ("POST",), data=lambda s: {"note": "Off topic indeed."}),
     "staff.dismiss_flags": Route("moderator", ("POST",)),
+    "tokens.settings": Route("suspended", ("GET",)),
+    "tokens.create": Route(
+        "member", ("POST",), data=lambda s: {"name": "Helpdesk sync", "scopes": ["write"]},
+        note="same URL as tokens.settings: a suspended member may list and revoke tokens, not create one",
+    ),
+    "tokens.revoke": Route(
+        "suspended", ("POST",), csrf_role="suspended", note="the suspended member's own token: anyone else gets 404"
+    ),
 }
 
 # Routes a state-changing request may reach without a form token, and why (each is tested on its own).
@@ -532,7 +548,7 @@ def test_every_route_in_the_url_map_is_classified(plain_app):
     assert not unclassified, f"new routes: give each a minimum role in ROUTES: {unclassified}"
     assert not stale, f"ROUTES names endpoints that no longer exist: {stale}"
     assert not wrong_methods, f"methods differ (url map, ROUTES): {wrong_methods}"
-    assert all(route.min_role in RANK for route in ROUTES.values())
+    assert all(route.min_role in RANK and route.csrf_role in ROLE_USER for route in ROUTES.values())
 
 
 def test_every_url_argument_can_be_filled(plain_app):
@@ -559,9 +575,10 @@ def test_no_route_is_exempt_from_csrf_but_the_listed_ones(csrf_app):
 
 
 def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf_app, db, engine):
-    """For each route: an admin (so permission is never the reason) without a token, then with a
-    forged one, is refused with the CSRF page and nothing changes; the same request with a real
-    token goes through and writes, which proves the refusal was the token's doing."""
+    """For each route: an admin (so permission is never the reason; for a route on one's own rows,
+    their owner) without a token, then with a forged one, is refused with the CSRF page and nothing
+    changes; the same request with a real token goes through and writes, which proves the refusal
+    was the token's doing."""
     walked, failures = [], []
     for rule in rules_of(csrf_app):
         methods = methods_of(rule) & STATE_CHANGING
@@ -574,7 +591,7 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf
         route = route_of(rule)
         for method in sorted(methods):
             walked.append(f"{method} {rule.rule}")
-            client = sign_in(csrf_app, "boss")
+            client = client_for(csrf_app, route.csrf_role)
             data = route.data(scene)
             for label, token in (("no token", None), ("forged token", "forged")):
                 before = snapshot(engine)
@@ -586,8 +603,8 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf
                     failures.append(f"{where}: changed {changed}")
                 if problems := header_problems(response):
                     failures.append(f"{where}: headers {problems}")
-                if signed_in_as(client) != "boss":
-                    failures.append(f"{where}: the admin's session did not survive the refusal")
+                if signed_in_as(client) != ROLE_USER[route.csrf_role]:
+                    failures.append(f"{where}: the {route.csrf_role}'s session did not survive the refusal")
 
             before = snapshot(engine)
             response = send(client, method, url, {**data, "csrf_token": fresh_token(client)})
