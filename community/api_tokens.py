@@ -16,6 +16,7 @@ from community import permissions
 from community.db import utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.models import ApiToken, User
+from community.suspensions import refuse_if_suspended
 from community.text import strip_controls
 
 SCOPES = ("read", "write", "staff")
@@ -46,6 +47,7 @@ def active_tokens(session: Session, user: User) -> list[ApiToken]:
 
 def create(session: Session, user: User, *, name: str, scopes) -> tuple[ApiToken, str]:
     """Make a token; returns the row and the secret, which is never available again."""
+    refuse_if_suspended(user)
     if not permissions.can_change_account(user):
         raise PermissionDenied("Sign in to create a token.")
     name = " ".join(strip_controls(name or "").split())
@@ -87,8 +89,9 @@ def revoke(session: Session, user: User, token_id: int) -> ApiToken:
 
 
 def authenticate(session: Session, raw: str) -> ApiToken | None:
-    """The live token for this secret; None when unknown or revoked."""
-    if not raw.startswith(PREFIX) or len(raw) > 100:
+    """The live token for this secret; None when unknown or revoked. The caller commits the
+    last-used time it may have noted."""
+    if not raw or not raw.startswith(PREFIX) or len(raw) > 100:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
     if token is None or token.revoked_at is not None:
@@ -96,7 +99,7 @@ def authenticate(session: Session, raw: str) -> ApiToken | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
-        session.commit()
+        session.flush()
     return token
 
 

@@ -53,11 +53,13 @@ def authenticate():
         return None
     if not raw:
         return problem(401, "Send the token as 'Authorization: Bearer <token>'.", headers=CHALLENGE)
-    token = api_tokens.authenticate(get_session(), raw)
+    db = get_session()
+    token = api_tokens.authenticate(db, raw)
+    db.commit()  # the last-used time, before the view's own work begins
     if token is None:
         return problem(401, "This token is not valid: it may have been revoked. Create a new one in your settings.", headers=CHALLENGE)
     g.api_token = token
-    g.api_user = get_session().get(User, token.user_id)
+    g.api_user = db.get(User, token.user_id)
     return None
 
 

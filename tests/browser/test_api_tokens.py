@@ -33,7 +33,9 @@ def test_create_copy_and_revoke_a_token(live_server, new_page, db, screenshot_di
     assert secret.startswith("hth_")
     row = page.get_by_role("row", name=re.compile("CRM sync"))
     expect(row.get_by_role("cell").nth(4)).to_have_text("never")
-    assert api_tokens.authenticate(fresh(db), secret) is not None  # as the API will
+    session = fresh(db)
+    assert api_tokens.authenticate(session, secret) is not None  # as the API will
+    session.commit()
     page.screenshot(path=str(screenshot_dir / "api-token-created.png"), full_page=True)
     box.get_by_role("button", name="Copy").click()
     expect(box.get_by_role("button", name="Copied")).to_be_visible()

@@ -74,6 +74,7 @@ def test_creating_shows_the_secret_once_and_keeps_it_out_of_the_session(app, cli
     assert token.name == "Helpdesk sync" and token.scopes == "read write"
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert api_tokens.authenticate(db, secret).id == token.id
+    db.commit()  # as the API does after noting the use
 
     # Nothing but this one page carries it: not a header, not the session, not the next page.
     assert all(secret not in value for _, value in response.headers.items())
@@ -95,6 +96,7 @@ def test_the_list_shows_each_active_token_with_its_scopes_and_use(client, db, al
     api_tokens.revoke(db, user, revoked.id)
     db.commit()
     api_tokens.authenticate(db, used_secret)
+    db.commit()  # as the API does after noting the use
     login(client, "alice")
 
     page = text(client.get(URL))
