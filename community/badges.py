@@ -8,7 +8,7 @@ members who earned it before it existed. Badges are kept once earned.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import case, exists, func, select
@@ -367,17 +367,18 @@ class Held:
     badge: Badge
     count: int
     reason: str
+    first_awarded_at: datetime
 
 
 def badges_of(session: Session, user: User) -> list[Held]:
-    """The member's badges, gold first, with how many times each per-post badge was earned."""
+    """The member's badges, gold first, with how many times each per-post badge was earned and when first."""
     rows = session.execute(
-        select(BadgeAward.badge, func.count(), func.max(BadgeAward.reason))
+        select(BadgeAward.badge, func.count(), func.max(BadgeAward.reason), func.min(BadgeAward.awarded_at))
         .where(BadgeAward.user_id == user.id)
         .group_by(BadgeAward.badge)
     )
     order = {Tier.GOLD: 0, Tier.SILVER: 1, Tier.BRONZE: 2}
-    held = [Held(BY_KEY[key], count, reason or "") for key, count, reason in rows if key in BY_KEY]
+    held = [Held(BY_KEY[key], count, reason or "", first) for key, count, reason, first in rows if key in BY_KEY]
     return sorted(held, key=lambda h: (order[h.badge.tier], h.badge.name))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from community import care
 from community.db import utcnow
@@ -51,6 +51,8 @@ class QueueRow:
     state: str
     assignee_name: str | None
     team_name: str | None
+    assignee_id: int | None
+    team_id: int | None  # the team assigned or, with nobody assigned, the one the category routes to
     negative: bool
     escalated: bool
     reasons: list[str]
@@ -128,12 +130,16 @@ def queue(
             state.label("state"),
             assignee.username,
             team.name,
+            ThreadCare.assignee_id,
+            team.id,
             negative.label("negative"),
             escalated.label("escalated"),
             unsolved.label("unsolved"),
             flagged.label("flagged"),
         )
         .join(Category, Category.id == Thread.category_id)
+        # Loaded with the row, so a row can show its thread's author and category in any list.
+        .options(contains_eager(Thread.category), joinedload(Thread.author))
         .outerjoin(ThreadCare, ThreadCare.thread_id == Thread.id)
         .outerjoin(question, and_(question.thread_id == Thread.id, question.is_question.is_(True)))
         .outerjoin(TeamCategory, TeamCategory.category_id == Thread.category_id)
@@ -155,7 +161,8 @@ def queue(
     ).limit(per_page).offset((page - 1) * per_page)
     rows = []
     for (
-        thread, category_name, row_state, assignee_name, team_name, is_negative, is_escalated, is_unsolved, is_flagged
+        thread, category_name, row_state, assignee_name, team_name, assignee_id, row_team_id,
+        is_negative, is_escalated, is_unsolved, is_flagged,
     ) in session.execute(ordered):
         reasons = []
         if thread.answer_count == 0:
@@ -175,6 +182,8 @@ def queue(
                 state=row_state,
                 assignee_name=assignee_name,
                 team_name=team_name,
+                assignee_id=assignee_id,
+                team_id=row_team_id,
                 negative=bool(is_negative),
                 escalated=bool(is_escalated),
                 reasons=reasons,

@@ -14,6 +14,8 @@ from search.documents import html_to_text
 from search.result_cache import ResultCache
 
 EXCERPT_CHARS = 220
+# A title shorter than this says too little to look alike: nothing is looked up.
+SIMILAR_MIN_CHARS = 8
 log = logging.getLogger(__name__)
 
 
@@ -204,6 +206,8 @@ def similar_threads(
     session: Session, backend: SearchBackend, title: str, limit: int = 5, cache: ResultCache | None = None
 ) -> list[SimilarItem]:
     """Up to `limit` threads that look like the same problem, solved ones first."""
+    if len(title.strip()) < SIMILAR_MIN_CHARS:
+        return []
     try:
         key = _cache_key(backend, cache, "similar", title, limit)
         found = cache.get(key) if key is not None else None

@@ -44,7 +44,7 @@ limiter.limit(_write_limit, key_func=auth.limit_key, methods=["POST", "PUT", "PA
 
 
 def init_app(app: Flask) -> None:
-    from app.api import categories, docs, threads  # noqa: F401  (each registers its operations on bp)
+    from app.api import care, categories, docs, search, threads, users  # noqa: F401  (each registers its operations on bp)
 
     csrf.exempt(bp)
     app.register_api(bp)

@@ -103,7 +103,7 @@ def similar():
     shared_key = _shared_page_key()
     cached = result_cache().get(shared_key) if shared_key else None
     if cached is None:
-        items = similar_threads(get_session(), backend(), title, cache=result_cache()) if len(title.strip()) >= 8 else []
+        items = similar_threads(get_session(), backend(), title, cache=result_cache())
         cached = json.dumps(
             [
                 {

@@ -43,10 +43,15 @@ class Period:
 
 def period_from_args(problems: list[str]) -> Period:
     """Last 7, 30 or 90 days (UTC, today included), or ?from=&to= dates, both included."""
-    today = utcnow().date()
     first, last = date_arg("from", problems), date_arg("to", problems)
+    return period_between(first, last, request.args.get("days", type=int), problems)
+
+
+def period_between(first: date | None, last: date | None, days: int | None, problems: list[str]) -> Period:
+    """The period from `first` to `last` (both included), kept between EARLIEST and today; with
+    neither, the last `days` (a preset, else DEFAULT_DAYS). One too long is shortened, noted in `problems`."""
+    today = utcnow().date()
     if first is None and last is None:
-        days = request.args.get("days", type=int)
         days = days if days in PRESETS else DEFAULT_DAYS
         return Period(today - timedelta(days=days - 1), today, days)
     last = min(max(last or today, EARLIEST), today)

@@ -45,7 +45,7 @@ def ask():
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:200]
     title = (form.title.data or "").strip()
-    similar = similar_threads(db, search_backend(), title, cache=result_cache()) if len(title) >= 8 else []
+    similar = similar_threads(db, search_backend(), title, cache=result_cache())
     checking = request.form.get("action") == "check"
     # Before a first submit, show solved look-alikes once; posting again means "mine is different".
     must_review = any(item.thread.is_solved for item in similar) and request.form.get("reviewed_title") != title

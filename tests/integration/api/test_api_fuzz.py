@@ -6,11 +6,17 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
+from schemathesis.checks import positive_data_acceptance
 
 from community import accepting
 from community.models import Role
 from tests.factories import make_answer, make_category, make_thread, make_user
 from tests.integration.api.contract import token
+
+# Operations whose services refuse some schema-valid input by their own rules, with a 422 that
+# names the field (only staff can be assigned; a metrics period is at most 366 days): generated
+# valid cases may meet those rules. Every other check still runs on them.
+RULE_CHECKED = {"PATCH /api/v1/threads/{thread_id}/care", "GET /api/v1/care/metrics"}
 
 SETTINGS = settings(
     max_examples=25,
@@ -38,6 +44,9 @@ def community(db):
 
 def test_every_operation_keeps_to_its_document(app, community):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    # Every request carries the fixture's token: a generated Authorization header would be
+    # replaced by it, so a "no token" case would be answered as authorised and seem accepted.
+    schema.config.generation.update(with_security_parameters=False)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 3
     failures = []
@@ -51,15 +60,18 @@ def test_every_operation_keeps_to_its_document(app, community):
 def _exercise(operation, mode, headers) -> str | None:
     """Run one operation's generated cases; the failure as text, or None."""
 
+    label = f"{operation.method.upper()} {operation.path}"
+    excluded = [positive_data_acceptance] if label in RULE_CHECKED else []
+
     @given(case=operation.as_strategy(mode))
     @SETTINGS
     def exercise(case):
-        case.call_and_validate(headers=headers)
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     try:
         exercise()
     except Unsatisfiable:  # nothing to make invalid: an operation without parameters or body
         return None
     except Exception as exc:  # every operation is tried; all failures are reported together
-        return f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"
+        return f"{label} ({mode.value}): {exc}"
     return None
