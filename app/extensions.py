@@ -42,18 +42,27 @@ def search_limit() -> str:
     return current_app.config["RATELIMIT_SEARCH"]
 
 
+def account_key(user) -> str:
+    """One account's budget, whether it writes through the web pages or the API."""
+    return f"user:{user.id}"
+
+
 def account_or_ip() -> str:
     """Count writes per account when signed in, per address otherwise."""
     from flask_login import current_user
 
     if current_user.is_authenticated:
-        return f"user:{current_user.id}"
+        return account_key(current_user)
     return f"ip:{get_remote_address()}"
 
 
 _per_account = limiter.limit(write_limit, key_func=account_or_ip, methods=["POST"])
 # One budget per address across every kind of write.
 _per_address = limiter.limit(write_ip_limit, key_func=get_remote_address, methods=["POST"], scope="write-address")
+
+
+# The shared budget's name: the API's ask and answer operations draw on the same one.
+NEW_ACCOUNT_POSTS = "new-account-posts"
 
 
 def new_account_post_limit() -> str:
@@ -72,7 +81,7 @@ def _established_or_visitor() -> bool:
 # errors does not), and only for new accounts.
 new_account_posts = limiter.shared_limit(
     new_account_post_limit,
-    "new-account-posts",
+    NEW_ACCOUNT_POSTS,
     key_func=account_or_ip,
     methods=["POST"],
     exempt_when=_established_or_visitor,

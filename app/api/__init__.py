@@ -8,7 +8,7 @@ from flask import Flask
 from flask_openapi3 import APIBlueprint
 
 from app.api import auth, problems
-from app.extensions import csrf, limiter
+from app.extensions import NEW_ACCOUNT_POSTS, account_key, csrf, limiter, new_account_post_limit
 
 def _operation_id(*, name: str = "", **_) -> str:
     """The view's own name (`list_threads`), stable and readable for generated clients."""
@@ -43,8 +43,34 @@ limiter.limit(_read_limit, key_func=auth.limit_key, scope="api")(bp)
 limiter.limit(_write_limit, key_func=auth.limit_key, methods=["POST", "PUT", "PATCH", "DELETE"], scope="api-write")(bp)
 
 
+def _owner_or_address() -> str:
+    user = auth.actor()
+    return account_key(user) if user is not None else auth.limit_key()
+
+
+def _established_or_visitor() -> bool:
+    from community.spam_hold import is_new_account
+
+    user = auth.actor()
+    return user is None or not is_new_account(user)
+
+
+# A new account's questions and answers draw on the web's daily budget, keyed on the token's
+# owner, so posting through the API (or with many tokens) never adds to it. Only a saved post
+# counts; the budgets above still apply (override_defaults=False).
+new_account_posts = limiter.shared_limit(
+    new_account_post_limit,
+    NEW_ACCOUNT_POSTS,
+    key_func=_owner_or_address,
+    methods=["POST"],
+    exempt_when=_established_or_visitor,
+    deduct_when=lambda response: response.status_code == 201,
+    override_defaults=False,
+)
+
+
 def init_app(app: Flask) -> None:
-    from app.api import care, categories, docs, search, threads, users  # noqa: F401  (each registers its operations on bp)
+    from app.api import care, categories, docs, posts, search, threads, users  # noqa: F401  (each registers its operations on bp)
 
     csrf.exempt(bp)
     app.register_api(bp)

@@ -4,7 +4,6 @@ The API never reads the session cookie: a page open in a browser cannot be made 
 with the member's rights, so it needs no CSRF token.
 """
 
-import hashlib
 import re
 
 from flask import abort, current_app, g, request
@@ -44,6 +43,20 @@ def _bearer() -> str | None:
     return raw.strip() if scheme.lower() == "bearer" else ""
 
 
+def _token():
+    """The live token the request carries, looked up once per request (the rate limiter asks
+    before the views do); None without one or for a bad one."""
+    if "api_token_lookup" not in g:
+        raw = _bearer()
+        token = None
+        if raw:
+            db = get_session()
+            token = api_tokens.authenticate(db, raw)
+            db.commit()  # the last-used time, before the view's own work begins
+        g.api_token_lookup = token
+    return g.api_token_lookup
+
+
 def authenticate():
     """Runs before every API view; answers 401 at once for a bad token rather than reading as a visitor."""
     g.api_token = None
@@ -53,13 +66,11 @@ def authenticate():
         return None
     if not raw:
         return problem(401, "Send the token as 'Authorization: Bearer <token>'.", headers=CHALLENGE)
-    db = get_session()
-    token = api_tokens.authenticate(db, raw)
-    db.commit()  # the last-used time, before the view's own work begins
+    token = _token()
     if token is None:
         return problem(401, "This token is not valid: it may have been revoked. Create a new one in your settings.", headers=CHALLENGE)
     g.api_token = token
-    g.api_user = db.get(User, token.user_id)
+    g.api_user = get_session().get(User, token.user_id)
     return None
 
 
@@ -101,8 +112,9 @@ def require(scope: str) -> User:
 
 
 def limit_key() -> str:
-    """Count per token when one is sent, per address otherwise."""
-    raw = _bearer()
-    if raw:
-        return "token:" + hashlib.sha256(raw.encode()).hexdigest()[:24]
+    """Count per account when a valid token is sent, however many tokens it has; per address
+    otherwise, so guessing at tokens spends the address's budget."""
+    token = _token()
+    if token is not None:
+        return f"user:{token.user_id}"
     return "ip:" + get_remote_address()

@@ -22,10 +22,16 @@ class PageMeta(BaseModel):
     prev: str | None = Field(description="URL of the previous page, or null on the first.")
 
 
-def meta(found: Page) -> dict:
+def meta(found: Page, endpoint: str | None = None, **values) -> dict:
+    """The envelope's paging fields. Links repeat the current request with another page, or go to
+    `endpoint` with `values`: a write answers with a resource whose pages are read elsewhere."""
+
     def link(number: int) -> str:
-        args = {**request.args.to_dict(), **(request.view_args or {}), "page": number, "per_page": found.per_page}
-        return url_for(request.endpoint, _external=False, **args)
+        if endpoint is None:
+            target, args = request.endpoint, {**request.args.to_dict(), **(request.view_args or {})}
+        else:
+            target, args = endpoint, values
+        return url_for(target, _external=False, **{**args, "page": number, "per_page": found.per_page})
 
     return {
         "page": found.page,

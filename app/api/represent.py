@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from app.api import schemas
 from community import permissions
-from community.models import Category, Post, Thread, User
+from community.models import HELD_FOR_REVIEW, Category, Post, Thread, User
 
 
 def respond(model: type[BaseModel], data: dict, status: int = 200, headers: dict | None = None):
@@ -64,6 +64,7 @@ def post(post: Post, thread: Thread, viewer: User | None, my_vote: int = 0) -> d
         "created_at": post.created_at,
         "edited_at": post.edited_at,
         "url": url_for("threads.post_link", post_id=post.id, _external=True),
+        "held_for_review": post.is_hidden and post.hidden_reason == HELD_FOR_REVIEW,
         "can_edit": permissions.can_edit(viewer, post, thread),
         "can_delete": permissions.can_delete(viewer, post, thread),
     }

@@ -68,6 +68,9 @@ class Post(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     url: str = Field(description="A link to this post on its thread's page.")
+    held_for_review: bool = Field(
+        description="Saved but kept back as likely spam until a moderator publishes it; until then only its author and staff see it."
+    )
     can_edit: bool
     can_delete: bool
 

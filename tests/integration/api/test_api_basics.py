@@ -133,5 +133,13 @@ def test_calls_past_the_limit_get_429_with_retry_after(limited_app, db):
     refused = client.get("/api/v1/categories")
     problem(limited_app, refused, "GET", "/api/v1/categories", 429)
     assert int(refused.headers["Retry-After"]) > 0
-    # A token has its own budget, apart from the address's.
+    # A bad token spends the address's budget too: guessing tokens is limited.
+    assert client.get("/api/v1/categories", headers={"Authorization": "Bearer hth_guess"}).status_code == 429
+    # A member's tokens share one budget, apart from the address's.
+    member = make_user(db)
+    first, second = token(db, member, "read"), token(db, member, "read")
+    for _ in range(2):
+        assert client.get("/api/v1/categories", headers=first).status_code == 200
+    assert client.get("/api/v1/categories", headers=second).status_code == 200
+    problem(limited_app, client.get("/api/v1/categories", headers=second), "GET", "/api/v1/categories", 429)
     assert client.get("/api/v1/categories", headers=token(db, make_user(db), "read")).status_code == 200

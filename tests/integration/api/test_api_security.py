@@ -100,3 +100,4 @@ def test_each_operation_refuses_callers_its_document_excludes(app, db, scene):
         if method in STATE_CHANGING:
             response = browser.open(_url(rule, scene["args"]), method=method, json={})
             assert response.status_code == 401, f"{method} {path}: a session cookie must not authenticate"
+    assert walked >= 10, f"only {walked} operations need a token: the walk missed some"
