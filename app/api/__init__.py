@@ -74,3 +74,4 @@ def init_app(app: Flask) -> None:
 
     csrf.exempt(bp)
     app.register_api(bp)
+    docs.tidy_descriptions(app.api_doc)  # the document is built once, here, and kept

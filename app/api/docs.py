@@ -15,6 +15,17 @@ def openapi_document():
     return jsonify(current_app.api_doc)
 
 
+def tidy_descriptions(spec: dict) -> None:
+    """Docstrings arrive with their line breaks as `<br/>`; the document gets CommonMark
+    paragraphs instead, which every OpenAPI tool (and the reference page) reads."""
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            text = operation.get("description")
+            if text:
+                paragraphs = text.split("<br/><br/>")
+                operation["description"] = "\n\n".join(" ".join(p.split("<br/>")) for p in paragraphs)
+
+
 def _schema_name(schema: dict | None) -> str | None:
     if not schema:
         return None

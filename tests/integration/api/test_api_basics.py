@@ -22,6 +22,9 @@ def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
                 routed.add((path, method.lower()))
     assert routed == documented
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    descriptions = [op.get("description", "") for item in spec["paths"].values() for op in item.values()]
+    assert all("<br/>" not in text for text in descriptions)
+    assert any("\n\n" in text for text in descriptions)  # paragraphs kept, as CommonMark
 
 
 def test_reference_page_lists_operations_and_explains_tokens(client):
