@@ -1,6 +1,7 @@
 """The API's common ground: the document, tokens, problem+json errors, paging and rate limits."""
 
 import pytest
+from openapi_spec_validator import validate
 
 import config
 from app import create_app
@@ -13,6 +14,7 @@ from tests.integration.api.contract import conforms, problem, token
 def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.1")
+    validate(spec)  # against the OpenAPI 3.1 specification's own schema
     documented = {(path, method) for path, item in spec["paths"].items() for method in item}
     routed = set()
     for rule in app.url_map.iter_rules():
