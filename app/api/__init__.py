@@ -10,6 +10,7 @@ from flask_openapi3 import APIBlueprint
 from app.api import auth, problems
 from app.extensions import NEW_ACCOUNT_POSTS, account_key, csrf, limiter, new_account_post_limit
 
+
 def _operation_id(*, name: str = "", **_) -> str:
     """The view's own name (`list_threads`), stable and readable for generated clients."""
     return name

@@ -3,7 +3,6 @@
 from flask import current_app, url_for
 from pydantic import BaseModel
 
-from app.api import schemas
 from community import permissions
 from community.models import HELD_FOR_REVIEW, Category, Post, Thread, User
 

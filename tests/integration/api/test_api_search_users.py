@@ -10,47 +10,12 @@ from sqlalchemy import select
 from community import accepting, badges, moderation, rules, suspensions, threads
 from community.models import BadgeAward, Role, SearchQuery, Thread, User
 from search.analysis import MAX_QUERY_CHARS
-from tests.factories import TAGGER_REPUTATION, add_votes, make_answer, make_category, make_thread, make_user
+from tests.factories import add_votes, make_answer, make_thread, make_user
 from tests.integration.api.contract import conforms, problem, token
 
 searching = pytest.mark.usefixtures("search_backend_name")
 
 
-@pytest.fixture
-def session(app):
-    """A session from the app's own factory: its commits are indexed by the sync indexer."""
-    with app.extensions["hearth.sessionmaker"]() as session:
-        yield session
-
-
-@pytest.fixture
-def world(session):
-    heating = make_category(session, "Heating", "heating")
-    billing = make_category(session, "Billing", "billing")
-    alice = make_user(session, "alice", reputation=TAGGER_REPUTATION)
-    bob = make_user(session, "bob", reputation=TAGGER_REPUTATION)
-    sam = make_user(session, "samuel", role=Role.STAFF)
-    mo = make_user(session, "molly", role=Role.MODERATOR)
-    boiler = make_thread(
-        session, author=alice, category=heating, tags="boiler error",
-        title="Boiler shows error E17 after a power cut",
-        body="The display shows E17 and the radiators stay cold since the storm.",
-    )
-    reset = make_answer(session, boiler, author=bob, body="Hold the reset button for ten seconds until the display restarts.")
-    gauge = make_answer(
-        session, boiler, author=sam, body="Check the water pressure gauge: it must read above one bar before you reset."
-    )
-    accepting.accept_answer(session, alice, reset)
-    invoice = make_thread(
-        session, author=bob, category=billing, tags="invoice",
-        title="Invoice shows the wrong postal address",
-        body="My invoice still has the old postal address after moving house.",
-    )
-    session.commit()
-    return {
-        "alice": alice, "bob": bob, "sam": sam, "mo": mo, "boiler": boiler.id, "invoice": invoice.id,
-        "reset": reset.id, "gauge": gauge.id,
-    }
 
 
 def search(app, client, headers=None, **args) -> dict:

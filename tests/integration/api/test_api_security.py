@@ -70,7 +70,7 @@ def _snapshot(db) -> dict:
 
 
 def test_every_operation_declares_its_security(app, scene):
-    for method, rule, path, security in operations(app):
+    for method, _rule, path, security in operations(app):
         assert security, f"{method} {path} says nothing about who may call it"
         if method in STATE_CHANGING:
             assert {} not in security, f"{method} {path} would let a visitor change something"
@@ -96,7 +96,7 @@ def test_each_operation_refuses_callers_its_document_excludes(app, db, scene):
         walked += 1
     browser = app.test_client()
     login(browser, scene["admin"].username)
-    for method, rule, path, security in operations(app):
+    for method, rule, path, _security in operations(app):
         if method in STATE_CHANGING:
             response = browser.open(_url(rule, scene["args"]), method=method, json={})
             assert response.status_code == 401, f"{method} {path}: a session cookie must not authenticate"
