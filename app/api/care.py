@@ -14,7 +14,7 @@ from app.api.care_schemas import CareChange, CareMetrics, CareQueue, CareQueueQu
 from app.api.pages import meta
 from app.api.schemas import ThreadPath
 from app.db import get_session
-from app.staff.routes import MAX_DAYS, period_between
+from app.periods import MAX_DAYS, period_between
 from community import care, care_metrics, care_queue, categories, threads
 from community.errors import ValidationError
 from community.models import Team, Thread, ThreadCare, User

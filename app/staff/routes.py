@@ -1,67 +1,24 @@
 """Staff reports over a chosen period: search content gaps, questions avoided and care metrics."""
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from app.db import get_session
+from app.periods import PRESETS, period_from_args
 from app.staff import bp, metric_tables
 from app.staff.metric_charts import metrics_charts
-from app.web import ActionForm, date_arg, viewer
-from community import accepting, care_metrics, care_staffing, deflection, permissions, search_log, threads, vote_audit
+from app.web import ActionForm, viewer
+from community import (
+    accepting,
+    care_metrics,
+    care_staffing,
+    deflection,
+    permissions,
+    search_log,
+    threads,
+    vote_audit,
+)
 from community.db import utcnow
-
-PRESETS = (7, 30, 90)
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
-EARLIEST = date(2000, 1, 1)  # dates in the URL are kept between this and today
-
-
-@dataclass
-class Period:
-    first: date
-    last: date  # inclusive
-    days: int | None  # the preset chosen, or None for explicit dates
-
-    @property
-    def since(self) -> datetime:
-        return datetime.combine(self.first, time.min, UTC)
-
-    @property
-    def until(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time.min, UTC)
-
-    @property
-    def args(self) -> dict[str, str | int]:
-        """URL arguments that choose this period again."""
-        if self.days:
-            return {"days": self.days}
-        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
-
-
-def period_from_args(problems: list[str]) -> Period:
-    """Last 7, 30 or 90 days (UTC, today included), or ?from=&to= dates, both included."""
-    first, last = date_arg("from", problems), date_arg("to", problems)
-    return period_between(first, last, request.args.get("days", type=int), problems)
-
-
-def period_between(first: date | None, last: date | None, days: int | None, problems: list[str]) -> Period:
-    """The period from `first` to `last` (both included), kept between EARLIEST and today; with
-    neither, the last `days` (a preset, else DEFAULT_DAYS). One too long is shortened, noted in `problems`."""
-    today = utcnow().date()
-    if first is None and last is None:
-        days = days if days in PRESETS else DEFAULT_DAYS
-        return Period(today - timedelta(days=days - 1), today, days)
-    last = min(max(last or today, EARLIEST), today)
-    first = min(max(first or last - timedelta(days=DEFAULT_DAYS - 1), EARLIEST), today)
-    if first > last:
-        first, last = last, first
-    if (last - first).days >= MAX_DAYS:
-        first = last - timedelta(days=MAX_DAYS - 1)
-        problems.append(f"A period is at most {MAX_DAYS} days: it starts on {first.isoformat()}.")
-    return Period(first, last, None)
 
 
 @bp.before_request

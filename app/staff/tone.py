@@ -6,8 +6,8 @@ import io
 from flask import Response, render_template, request
 
 from app.db import get_session
+from app.periods import PRESETS, period_from_args
 from app.staff import bp
-from app.staff.routes import PRESETS, period_from_args
 from app.staff.tone_chart import tone_chart
 from app.web import viewer
 from community import tone_report

@@ -1,8 +1,12 @@
 """Checks an API response against the OpenAPI document the app itself serves."""
 
+from contextlib import contextmanager
+
 from jsonschema import Draft202012Validator
 
+from app import create_app
 from community import api_tokens
+from config import TestingConfig
 
 
 def token(db, user, *scopes: str) -> dict:
@@ -37,3 +41,17 @@ def problem(app, response, method: str, rule: str, status: int) -> dict:
     assert response.mimetype == "application/problem+json"
     assert body["status"] == status and len(body["detail"]) > 10
     return body
+
+
+@contextmanager
+def app_with(database_url: str, tmp_path, **settings):
+    """The testing app with some settings changed (a limiter on, another indexer), closed after."""
+    config = TestingConfig(database_url, search_index_dir=str(tmp_path / "index"))
+    for name, value in settings.items():
+        setattr(config, name, value)
+    app = create_app(config)
+    try:
+        yield app
+    finally:
+        app.extensions["hearth.search"].close()
+        app.extensions["hearth.engine"].dispose()

@@ -3,12 +3,10 @@
 import pytest
 from openapi_spec_validator import validate
 
-import config
-from app import create_app
 from community import api_tokens
 from community.models import Role
 from tests.factories import make_category, make_thread, make_user
-from tests.integration.api.contract import conforms, problem, token
+from tests.integration.api.contract import app_with, conforms, problem, token
 
 
 def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
@@ -121,14 +119,10 @@ def test_thread_read_shows_accepted_first_and_hides_hidden_answers(app, client, 
 
 @pytest.fixture
 def limited_app(database_url, tmp_path):
-    settings = config.TestingConfig(database_url, search_index_dir=str(tmp_path / "index"))
-    settings.RATELIMIT_ENABLED = True
-    settings.RATELIMIT_STORAGE_URI = "memory://"
-    settings.RATELIMIT_API = "3 per minute"
-    app = create_app(settings)
-    yield app
-    app.extensions["hearth.search"].close()
-    app.extensions["hearth.engine"].dispose()
+    with app_with(
+        database_url, tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_API="3 per minute"
+    ) as app:
+        yield app
 
 
 def test_calls_past_the_limit_get_429_with_retry_after(limited_app, db):

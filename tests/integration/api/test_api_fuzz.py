@@ -8,12 +8,10 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from app import create_app
 from community import accepting
 from community.models import Role
-from config import TestingConfig
 from tests.factories import make_answer, make_category, make_thread, make_user
-from tests.integration.api.contract import token
+from tests.integration.api.contract import app_with, token
 
 # Operations whose services refuse some schema-valid input by their own rules, with a 422 that
 # names the field (only staff can be assigned; a metrics period is at most 366 days): generated
@@ -44,12 +42,8 @@ def app(database_url, tmp_path):
     """The site with its search index left to the separate worker. Hypothesis seeds `random` alike
     for every example and Whoosh names new segments with it, so indexing after each generated
     write would reuse a live segment's name; the search pages have tests of their own."""
-    settings = TestingConfig(database_url, search_index_dir=str(tmp_path / "index"))
-    settings.SEARCH_INDEXER = "worker"
-    app = create_app(settings)
-    yield app
-    app.extensions["hearth.search"].close()
-    app.extensions["hearth.engine"].dispose()
+    with app_with(database_url, tmp_path, SEARCH_INDEXER="worker") as app:
+        yield app
 
 
 @pytest.fixture

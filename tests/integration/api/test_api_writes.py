@@ -6,13 +6,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-import config
-from app import create_app
 from community import accepting, suspensions, threads, voting
 from community.models import Follow, Post, PostRevision, Role, Thread, User, Vote
 from community.rules import current
 from tests.factories import VOTER_REPUTATION, make_answer, make_category, make_thread, make_user
-from tests.integration.api.contract import conforms, problem, token
+from tests.integration.api.contract import app_with, conforms, problem, token
 from tests.integration.helpers import fresh, login
 
 THREADS = "/api/v1/threads"
@@ -549,15 +547,15 @@ def test_a_suspended_member_is_refused_every_write_and_nothing_changes(app, clie
 
 @pytest.fixture
 def limited_app(database_url, tmp_path):
-    settings = config.TestingConfig(database_url, search_index_dir=str(tmp_path / "index"))
-    settings.RATELIMIT_ENABLED = True
-    settings.RATELIMIT_STORAGE_URI = "memory://"
-    settings.RATELIMIT_NEW_ACCOUNT_POSTS = "2 per day"
-    settings.RATELIMIT_API_WRITE = "4 per minute"
-    app = create_app(settings)
-    yield app
-    app.extensions["hearth.search"].close()
-    app.extensions["hearth.engine"].dispose()
+    with app_with(
+        database_url,
+        tmp_path,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_NEW_ACCOUNT_POSTS="2 per day",
+        RATELIMIT_API_WRITE="4 per minute",
+    ) as app:
+        yield app
 
 
 def test_a_new_account_has_one_daily_post_budget_across_the_web_and_the_api(limited_app, db):
