@@ -366,6 +366,9 @@ class SearchOutbox(Base):
     """Threads whose search document must be rebuilt, written in the same transaction as the change."""
 
     __tablename__ = "search_outbox"
+    # Drainers delete the rows they applied by id: an id must never be handed out twice, which
+    # SQLite does without AUTOINCREMENT once the table is empty (PostgreSQL's sequences never do).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[intpk]
     thread_id: Mapped[int] = mapped_column(Integer, index=True)

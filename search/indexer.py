@@ -55,9 +55,13 @@ def pending(session: Session) -> int:
 def reindex(session_factory: sessionmaker, backend: SearchBackend, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the index from the database. Changes committed meanwhile stay in the outbox."""
     with session_factory() as session:
-        last_row = session.scalar(select(func.max(SearchOutbox.id))) or 0
+        # The rebuild reads after these rows were committed, so it covers them. Not "every id up
+        # to the highest": PostgreSQL hands out ids before commit, so a change committed during
+        # the rebuild can hold a lower id than one already committed.
+        covered = list(session.scalars(select(SearchOutbox.id)))
         count = backend.rebuild(iter_documents(session), progress)
-        session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last_row))
+        for ids in batched(covered, 500):
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(ids)))
         session.commit()
     return count
 

@@ -3,17 +3,19 @@ Once per search backend (conftest.py)."""
 
 import multiprocessing
 import re
+import threading
 import time
 import traceback
 from datetime import UTC, datetime
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from community import threads
 from community.db import make_engine, make_session_factory
-from community.models import Post, Thread, User
+from community.models import Post, SearchOutbox, Thread, User
 from search import indexer
 from search.backend import SearchRequest
 from search.documents import ThreadDocument, all_public_thread_ids, build_documents
@@ -25,7 +27,10 @@ pytestmark = pytest.mark.usefixtures("search_backend_name")
 
 WRITERS = 4
 ANSWERS_EACH = 10
-JOIN_TIMEOUT = 60  # seconds for all writers together; they normally need a few
+# Hang guards, not speed limits: starting a process and importing the app takes long on a busy
+# machine, so the writers' clock starts only once every one of them is ready.
+READY_TIMEOUT = 180  # seconds for every writer to start and connect
+JOIN_TIMEOUT = 180  # seconds for all writers together once started; they normally need a few
 
 
 def unique_word(writer: int, n: int) -> str:
@@ -40,14 +45,14 @@ def shared_backend(name: str, index_dir, engine, writer_timeout: float = 30.0):
     return WhooshBackend(index_dir, writer_timeout=writer_timeout)
 
 
-def write_answers(backend_name, database_url, index_dir, writer, user_id, thread_ids, start, errors_dir) -> None:
+def write_answers(backend_name, database_url, index_dir, writer, user_id, thread_ids, ready, errors_dir) -> None:
     """One "web worker": its own engine, its own backend on the shared index, and a drain after
     every commit."""
     try:
         engine = make_engine(database_url)
         factory = make_session_factory(engine)
         backend = shared_backend(backend_name, index_dir, engine)
-        start.wait(timeout=JOIN_TIMEOUT)
+        ready.wait(timeout=READY_TIMEOUT)  # every writer starts at once
         for n in range(ANSWERS_EACH):
             thread_id = thread_ids[(writer + n) % len(thread_ids)]
             with factory() as session:
@@ -87,12 +92,12 @@ def test_processes_writing_and_indexing_at_once_lose_nothing(search_backend_name
     errors_dir.mkdir()
 
     ctx = multiprocessing.get_context("spawn")
-    start = ctx.Event()
+    ready = ctx.Barrier(WRITERS + 1)
     processes = [
         ctx.Process(
             target=write_answers,
             args=(
-                search_backend_name, database_url, str(index_dir), n, writers[n].id, [t.id for t in targets], start,
+                search_backend_name, database_url, str(index_dir), n, writers[n].id, [t.id for t in targets], ready,
                 str(errors_dir),
             ),
             daemon=True,
@@ -101,7 +106,10 @@ def test_processes_writing_and_indexing_at_once_lose_nothing(search_backend_name
     ]
     for process in processes:
         process.start()
-    start.set()
+    try:
+        ready.wait(timeout=READY_TIMEOUT)
+    except threading.BrokenBarrierError:
+        pass  # a writer failed to start: its error is reported below
     deadline = time.monotonic() + JOIN_TIMEOUT
     for process in processes:
         process.join(timeout=max(0.1, deadline - time.monotonic()))
@@ -123,9 +131,117 @@ def test_processes_writing_and_indexing_at_once_lose_nothing(search_backend_name
         for n in range(ANSWERS_EACH):
             expected = targets[(writer + n) % len(targets)].id
             assert fresh.search(SearchRequest(text=unique_word(writer, n))).thread_ids == [expected]
-    # Not just every word: every thread's entry is its latest state.
+    # Not just every word: every thread's entry is its latest state, and reconcile finds no drift.
     assert fresh.indexed_versions() == _db_versions(db)
+    assert indexer.reconcile(factory, fresh) == {"missing": 0, "stale": 0, "removed": 0, "fixed": 0}
     fresh.close()
+
+
+class _Interleaved:
+    """The real backend, with what other processes do run at one exact moment: while a drainer
+    holds the writer, after it has read its outbox rows and built their documents, before it
+    deletes the rows."""
+
+    def __init__(self, backend, meanwhile):
+        self.backend, self.meanwhile = backend, meanwhile
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    @contextmanager
+    def writer(self):
+        with self.backend.writer() as writer:
+            yield _InterleavedWriter(writer, self)
+
+
+class _InterleavedWriter:
+    def __init__(self, writer, owner):
+        self.writer, self.owner = writer, owner
+
+    def _first(self):
+        if self.owner.meanwhile is not None:
+            meanwhile, self.owner.meanwhile = self.owner.meanwhile, None
+            meanwhile()
+
+    def update(self, document):
+        self._first()
+        self.writer.update(document)
+
+    def remove(self, thread_id):
+        self._first()
+        self.writer.remove(thread_id)
+
+
+def test_a_row_queued_while_a_drainer_works_is_never_deleted_unapplied(search_backend_name, db, tmp_path):
+    """Another drainer deletes the rows this one read (it applied them first), and a new answer
+    queues its row before this drainer deletes: the new row must survive, even where the table
+    is now empty and an id could be handed out again."""
+    category = make_category(db)
+    thread = make_thread(db, category=category, title="Shared thread about heating pumps")
+    author = make_user(db)
+    db.commit()
+    factory = make_session_factory(db.get_bind())
+
+    def another_drainer_then_a_new_answer():
+        with factory() as other:
+            other.execute(delete(SearchOutbox))
+            other.commit()
+        with factory() as other:
+            threads.answer(other, other.get(User, author.id), other.get(Thread, thread.id), body="Bleed the zqwlate radiator.")
+            other.commit()
+
+    backend = _Interleaved(shared_backend(search_backend_name, tmp_path / "index", db.get_bind()), another_drainer_then_a_new_answer)
+    indexer.drain(factory, backend)
+
+    assert backend.search(SearchRequest(text="zqwlate")).thread_ids == [thread.id]
+    assert indexer.pending(db) == 0
+    assert indexer.reconcile(factory, backend)["fixed"] == 0
+    backend.close()
+
+
+class _RebuildThen:
+    """The real backend, running `meanwhile` right after a rebuild has read the database."""
+
+    def __init__(self, backend, meanwhile):
+        self.backend, self.meanwhile = backend, meanwhile
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+    def rebuild(self, documents, progress=None):
+        count = self.backend.rebuild(documents, progress)
+        self.meanwhile()
+        return count
+
+
+def test_a_change_committed_during_a_reindex_stays_queued(search_backend_name, db, tmp_path):
+    """A change whose outbox row got its id before the rebuild started but committed after the
+    rebuild read the database (PostgreSQL hands ids out before commit) is not dropped with the
+    rows the rebuild covered."""
+    category = make_category(db)
+    thread = make_thread(db, category=category, title="Shared thread about heating pumps")
+    author = make_user(db)
+    db.commit()
+    factory = make_session_factory(db.get_bind())
+    late = factory()
+    threads.answer(late, late.get(User, author.id), late.get(Thread, thread.id), body="Bleed the zqwlate radiator.")
+    late.flush()  # its outbox row has its id; the change is not committed yet
+    if db.get_bind().dialect.name == "postgresql":
+        # A change with a higher id commits first (SQLite's single writer cannot interleave so).
+        with factory() as other:
+            make_thread(other, category=other.get(type(category), category.id), title="Another heating question here")
+            other.commit()
+    backend = _RebuildThen(shared_backend(search_backend_name, tmp_path / "index", db.get_bind()), late.commit)
+    try:
+        indexer.reindex(factory, backend)
+    finally:
+        late.close()
+
+    assert indexer.pending(db) >= 1
+    indexer.drain(factory, backend)
+    assert backend.search(SearchRequest(text="zqwlate")).thread_ids == [thread.id]
+    assert indexer.reconcile(factory, backend)["fixed"] == 0
+    backend.close()
 
 
 # --- the `flask search` commands -----------------------------------------------------------
