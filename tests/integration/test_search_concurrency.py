@@ -6,8 +6,8 @@ import re
 import threading
 import time
 import traceback
-from datetime import UTC, datetime
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
