@@ -43,7 +43,7 @@ def create_app(config: object | None = None) -> Flask:
     db.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
-    extensions.limiter.init_app(app)
+    extensions.init_limiter(app)
 
     from app import auth, cli, errors, mail_sender, page_cache, searching, security, templating, view_counts, webhook_sender
     from app import api, notifications
