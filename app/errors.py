@@ -51,12 +51,15 @@ def _too_large_message() -> str:
     return f"The request body is larger than the {size_text(limit)} this site accepts; send less."
 
 
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def _method_not_allowed(exc):
     """405 names the methods the address does take, in `Allow` as RFC 9110 asks and in words."""
-    allow = dict(exc.get_headers()).get("Allow", "")
-    taken = [m for m in allow.replace(" ", "").split(",") if m and m not in ("HEAD", "OPTIONS")]
+    methods = sorted(exc.valid_methods or (), key=lambda m: (METHOD_ORDER + (m,)).index(m))
+    taken = [m for m in methods if m not in ("HEAD", "OPTIONS")]
     message = f"This address takes {', '.join(taken)}, not {request.method}." if taken else None
-    return _page(405, message, {"Allow": allow} if allow else None)
+    return _page(405, message, {"Allow": ", ".join(methods)} if methods else None)
 
 
 def init_app(app: Flask) -> None:
