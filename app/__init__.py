@@ -16,8 +16,8 @@ API_DESCRIPTION = (
     "Read and write the community from other tools: a CRM, a ticketing system, a script. "
     "The API uses the same rules and permission checks as the web pages. Errors are "
     "`application/problem+json` (RFC 9457). Lists are paged with `page` and `per_page`. "
-    "A body larger than the site's limit (1 MiB by default) is answered `413`; a method a path "
-    "does not take, `405` with an `Allow` header. Every call reports its rate-limit budget in "
+    "A body over the size limit is answered `413`; a method a path does not take, `405` with an "
+    "`Allow` header. Every operation's answer reports the caller's rate-limit budget in "
     "`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; `429` (too many calls) "
     "and `503` (search unavailable) say how many seconds to wait in `Retry-After`."
 )

@@ -8,6 +8,7 @@ operations a path has, so that answer is the named response `MethodNotAllowed` i
 
 from app.api.problems import MEDIA_TYPE, title_of
 from app.errors import size_text
+from app.extensions import ASKS_TO_WAIT
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -37,7 +38,7 @@ HEADERS = {
     },
 }
 RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-ASKS_TO_WAIT = ("429", "503")
+WAIT_STATUSES = {str(status) for status in ASKS_TO_WAIT}
 
 
 def _refs(*names: str) -> dict:
@@ -64,5 +65,5 @@ def complete(spec: dict, max_body_bytes: int | None) -> None:
             if "requestBody" in operation and max_body_bytes:
                 responses.setdefault("413", problem_response(413, f"The body is larger than {size_text(max_body_bytes)}."))
             for status, response in responses.items():
-                names = RATE_LIMIT_HEADERS + (("Retry-After",) if status in ASKS_TO_WAIT else ())
+                names = RATE_LIMIT_HEADERS + (("Retry-After",) if status in WAIT_STATUSES else ())
                 response.setdefault("headers", {}).update(_refs(*names))
