@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 API_DESCRIPTION = (
     "Read and write the community from other tools: a CRM, a ticketing system, a script. "
     "The API uses the same rules and permission checks as the web pages. Errors are "
-    "`application/problem+json` (RFC 9457). Lists are paged with `page` and `per_page`."
+    "`application/problem+json` (RFC 9457). Lists are paged with `page` and `per_page`. "
+    "A body over the size limit is answered `413`; a method a path does not take, `405` with an "
+    "`Allow` header. Every operation's answer reports the caller's rate-limit budget in "
+    "`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; `429` (too many calls) "
+    "and `503` (search unavailable) say how many seconds to wait in `Retry-After`."
 )
 
 
@@ -43,7 +47,7 @@ def create_app(config: object | None = None) -> Flask:
     db.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)
-    extensions.limiter.init_app(app)
+    extensions.init_limiter(app)
 
     from app import auth, cli, errors, mail_sender, page_cache, searching, security, templating, view_counts, webhook_sender
     from app import api, notifications

@@ -1,6 +1,6 @@
 """Friendly error pages; service errors become 400, 403 and 404."""
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -27,13 +27,39 @@ DETAILS = {
 }
 
 
-def _page(status: int, message: str | None = None):
+def _page(status: int, message: str | None = None, headers: dict | None = None):
     get_session().rollback()
     if problems.is_api_request():
-        return problems.problem(status, message or DETAILS.get(status, TITLES.get(status, "Error")))
+        return problems.problem(status, message or DETAILS.get(status, TITLES.get(status, "Error")), headers=headers)
     return render_template(
         "errors/error.html", status=status, title=TITLES.get(status, "Error"), message=message
-    ), status
+    ), status, headers or {}
+
+
+def size_text(limit: int) -> str:
+    """A byte count as people read it: 1 MiB, 64 KiB, 500 bytes."""
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if limit >= size and limit % size == 0:
+            return f"{limit // size} {unit}"
+    return f"{limit} bytes"
+
+
+def _too_large_message() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return "The request body is too large."
+    return f"The request body is larger than the {size_text(limit)} this site accepts; send less."
+
+
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _method_not_allowed(exc):
+    """405 names the methods the address does take, in `Allow` as RFC 9110 asks and in words."""
+    methods = sorted(exc.valid_methods or (), key=lambda m: (METHOD_ORDER + (m,)).index(m))
+    taken = [m for m in methods if m not in ("HEAD", "OPTIONS")]
+    message = f"This address takes {', '.join(taken)}, not {request.method}." if taken else None
+    return _page(405, message, {"Allow": ", ".join(methods)} if methods else None)
 
 
 def init_app(app: Flask) -> None:
@@ -70,6 +96,10 @@ def init_app(app: Flask) -> None:
     def http_error(exc):
         if exc.code == 429:
             return too_many(exc)
+        if exc.code == 413:
+            return _page(413, _too_large_message())
+        if exc.code == 405:
+            return _method_not_allowed(exc)
         return _page(exc.code or 500, exc.description if exc.code not in (404, 500) else None)
 
     @app.errorhandler(500)

@@ -22,6 +22,24 @@ limiter = Limiter(
 )
 
 
+# Retry-After asks a client to wait before trying again: it belongs on 429 and 503 alone (on a
+# redirect it would delay following it). Flask-Limiter writes it on every limited response.
+ASKS_TO_WAIT = (429, 503)
+
+
+def _retry_after_only_when_asked_to_wait(response):
+    if response.status_code not in ASKS_TO_WAIT:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
+def init_limiter(app) -> None:
+    """Bind the limiter. Flask runs after-request hooks in the reverse order they were added, so
+    the hook added here first sees the headers the limiter's own hook writes."""
+    app.after_request(_retry_after_only_when_asked_to_wait)
+    limiter.init_app(app)
+
+
 def login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 

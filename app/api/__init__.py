@@ -71,8 +71,10 @@ new_account_posts = limiter.shared_limit(
 
 
 def init_app(app: Flask) -> None:
-    from app.api import care, categories, docs, posts, search, threads, users  # noqa: F401  (each registers its operations on bp)
+    # Importing each resource module registers its operations on bp.
+    from app.api import care, categories, docs, posts, search, shared_responses, threads, users  # noqa: F401
 
     csrf.exempt(bp)
     app.register_api(bp)
     docs.tidy_descriptions(app.api_doc)  # the document is built once, here, and kept
+    shared_responses.complete(app.api_doc, app.config.get("MAX_CONTENT_LENGTH"))

@@ -67,7 +67,7 @@ def delete_post(path: schemas.PostPath):
     post = threads.get_post(db, path.post_id, user)
     threads.delete_post(db, user, post)
     db.commit()
-    return "", 204
+    return represent.no_content()
 
 
 def _vote(post_id: int, value: int):

@@ -14,6 +14,13 @@ def respond(model: type[BaseModel], data: dict, status: int = 200, headers: dict
     return response
 
 
+def no_content():
+    """A 204: no body, so no Content-Type either (RFC 9110); Flask would label it text/html."""
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
 def category_ref(category: Category) -> dict:
     return {"id": category.id, "slug": category.slug, "name": category.name}
 

@@ -15,6 +15,8 @@ from search.service import run_search, similar_threads
 
 TAG = Tag(name="Search", description="Find threads by their words, as the site's search does.")
 LOG_SOURCE = "api"
+# Seconds a caller is asked to wait when the index cannot be read ("a few minutes").
+SEARCH_RETRY_AFTER = 120
 
 
 @bp.get(
@@ -47,7 +49,9 @@ def search_threads(query: SearchQuery):
     )
     found = run_search(db, backend(), search_request, result_cache())
     if found.unavailable:
-        return problems.problem(503, "Search is unavailable right now; please try again in a few minutes.")
+        return problems.problem(
+            503, "Search is unavailable right now; please try again in a few minutes.", headers={"Retry-After": str(SEARCH_RETRY_AFTER)}
+        )
     _count(db, search_request, found.total)
     items = [
         {

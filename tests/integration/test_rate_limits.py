@@ -30,7 +30,7 @@ def test_too_many_sign_ins_get_a_friendly_429(limited_app, db):
     client = limited_app.test_client()
     for _ in range(3):
         response = client.post("/login", data={"login": "limited_lee", "password": "wrong-password"})
-        assert response.status_code == 400
+        assert response.status_code == 400 and "Retry-After" not in response.headers
     blocked = client.post("/login", data={"login": "limited_lee", "password": PASSWORD})
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
@@ -68,7 +68,11 @@ def test_one_address_has_one_write_budget_across_accounts(limited_app, db):
 
 def test_searches_are_limited_with_a_retry_after(limited_app, db):
     client = limited_app.test_client()
-    assert [client.get("/search?q=boiler").status_code for _ in range(2)] == [200, 200]
+    allowed = [client.get("/search?q=boiler") for _ in range(2)]
+    assert [r.status_code for r in allowed] == [200, 200]
+    # The budget is reported on every answer; only the refusal asks the client to wait.
+    assert [r.headers["X-RateLimit-Remaining"] for r in allowed] == ["1", "0"]
+    assert not any("Retry-After" in r.headers for r in allowed)
     blocked = client.get("/search?q=boiler")
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
     assert [client.get("/search/similar?title=boiler+pressure").status_code for _ in range(3)] == [200, 200, 429]

@@ -16,6 +16,16 @@ def token(db, user, *scopes: str) -> dict:
     return {"Authorization": f"Bearer {raw}"}
 
 
+def resolve(spec: dict, node: dict) -> dict:
+    """A `$ref` within the document, followed; any other node as it is."""
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    for part in ref.removeprefix("#/").split("/"):
+        spec = spec[part]
+    return spec
+
+
 def conforms(app, response, method: str, rule: str):
     """The status is documented for this operation and the body matches its schema; returns the JSON."""
     spec = app.api_doc
@@ -23,9 +33,15 @@ def conforms(app, response, method: str, rule: str):
     status = str(response.status_code)
     documented = operation["responses"]
     assert status in documented, f"{method} {rule} answered {status}, documented: {sorted(documented)}: {response.data[:300]!r}"
+    for name, header in documented[status].get("headers", {}).items():
+        header = resolve(spec, header)
+        assert not header.get("required") or name in response.headers, f"{method} {rule} {status} lacks {name}"
+    if "Retry-After" not in documented[status].get("headers", {}):
+        assert "Retry-After" not in response.headers, f"{method} {rule} {status} asks to wait"
     content = documented[status].get("content")
     if not content:
         assert response.data == b"", f"{method} {rule} {status} should have no body"
+        assert "Content-Type" not in response.headers, f"{method} {rule} {status} has no body to give a type"
         return None
     assert response.mimetype in content, f"{method} {rule} {status} sent {response.mimetype}, documented {list(content)}"
     schema = {**content[response.mimetype]["schema"], "components": spec["components"]}

@@ -1,12 +1,17 @@
 """The API's common ground: the document, tokens, problem+json errors, paging and rate limits."""
 
-import pytest
-from openapi_spec_validator import validate
+import re
+import time
 
-from community import api_tokens
-from community.models import Role
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from sqlalchemy import func, select
+
+from community import api_tokens, threads
+from community.models import Post, Role, Thread, Vote
 from tests.factories import make_category, make_thread, make_user
-from tests.integration.api.contract import app_with, conforms, problem, token
+from tests.integration.api.contract import app_with, conforms, problem, resolve, token
 
 
 def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
@@ -27,6 +32,86 @@ def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
     assert any("\n\n" in text for text in descriptions)  # paragraphs kept, as CommonMark
 
 
+RATE_LIMIT_HEADERS = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            yield path, method.upper(), operation
+
+
+def test_every_response_declares_the_rate_limit_headers_and_only_429_and_503_retry_after(app):
+    spec = app.api_doc
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            declared = set(response["headers"])
+            assert RATE_LIMIT_HEADERS <= declared, (method, path, status)
+            assert ("Retry-After" in declared) == (status in ("429", "503")), (method, path, status)
+    assert resolve(spec, {"$ref": "#/components/headers/Retry-After"})["required"]
+    assert "503" in spec["paths"]["/api/v1/search"]["get"]["responses"]
+
+
+def test_every_operation_that_reads_a_body_documents_413_as_a_problem(app):
+    spec = app.api_doc
+    with_body = 0
+    for path, method, operation in operations(spec):
+        if "requestBody" in operation:
+            with_body += 1
+            too_large = operation["responses"]["413"]
+            assert too_large["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+            assert "1 MiB" in too_large["description"]
+        else:  # nothing reads a body these operations are sent
+            assert "413" not in operation["responses"], (method, path)
+    assert with_body == 7
+
+
+def test_a_body_over_the_limit_is_a_413_problem_and_changes_nothing(app, client, db):
+    staff = make_user(db, role=Role.STAFF)
+    thread = make_thread(db, title="A thread nobody should be able to retitle")
+    question = threads.question_of(db, thread)
+    headers = token(db, staff, "write", "staff")
+    oversized = b'{"body": "' + b"x" * app.config["MAX_CONTENT_LENGTH"] + b'"}'
+    sent = 0
+    for path, method, operation in operations(app.api_doc):
+        if "requestBody" not in operation:
+            continue
+        url = path.format(thread_id=thread.id, post_id=question.id)
+        response = client.open(url, method=method, data=oversized, content_type="application/json", headers=headers)
+        body = problem(app, response, method, path, 413)
+        assert body["detail"] == "The request body is larger than the 1 MiB this site accepts; send less."
+        sent += 1
+    assert sent == 7
+    db.expire_all()
+    assert db.get(Thread, thread.id).title == "A thread nobody should be able to retitle"
+    assert db.scalar(select(func.count(Post.id))) == 1 and db.scalar(select(func.count(Vote.id))) == 0
+    # An operation without a body does not read one: the call is answered as usual.
+    listed = client.get("/api/v1/categories", data=oversized, content_type="application/json")
+    conforms(app, listed, "GET", "/api/v1/categories")
+
+
+def test_a_method_a_path_does_not_take_is_a_405_problem_naming_those_it_takes(app, client):
+    spec = app.api_doc
+    not_allowed = spec["components"]["responses"]["MethodNotAllowed"]
+    assert resolve(spec, not_allowed["headers"]["Allow"])["required"]
+    schema = {**not_allowed["content"]["application/problem+json"]["schema"], "components": spec["components"]}
+    tried = 0
+    for path, item in spec["paths"].items():
+        taken = {method.upper() for method in item}
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for method in sorted(METHODS - taken):
+            response = client.open(url, method=method)
+            assert response.status_code == 405 and response.mimetype == "application/problem+json", (method, path)
+            Draft202012Validator(schema).validate(response.get_json())
+            allow = {m.strip() for m in response.headers["Allow"].split(",")}
+            assert allow == taken | {"OPTIONS"} | ({"HEAD"} if "GET" in taken else set()), (method, path)
+            assert response.get_json()["detail"].endswith(f"not {method}.")
+            assert "Retry-After" not in response.headers
+            tried += 1
+    assert tried > 40
+
+
 def test_reference_page_lists_operations_and_explains_tokens(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
@@ -41,6 +126,7 @@ def test_unknown_address_and_method_are_problems(app, client):
     assert missing.get_json()["detail"]
     wrong = client.delete("/api/v1/categories")
     assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
+    assert wrong.get_json()["detail"] == "This address takes GET, not DELETE."
 
 
 def test_bad_or_revoked_token_is_refused_not_read_as_visitor(app, client, db):
@@ -127,11 +213,15 @@ def limited_app(database_url, tmp_path):
 
 def test_calls_past_the_limit_get_429_with_retry_after(limited_app, db):
     client = limited_app.test_client()
-    for _ in range(3):
-        assert client.get("/api/v1/categories").status_code == 200
+    allowed = [client.get("/api/v1/categories") for _ in range(3)]
+    for response in allowed:  # each answer reports the budget, and none asks to wait
+        conforms(limited_app, response, "GET", "/api/v1/categories")
+        assert "Retry-After" not in response.headers and response.headers["X-RateLimit-Limit"] == "3"
+    assert [r.headers["X-RateLimit-Remaining"] for r in allowed] == ["2", "1", "0"]
     refused = client.get("/api/v1/categories")
     problem(limited_app, refused, "GET", "/api/v1/categories", 429)
     assert int(refused.headers["Retry-After"]) > 0
+    assert int(refused.headers["X-RateLimit-Reset"]) >= time.time()
     # A bad token spends the address's budget too: guessing tokens is limited.
     assert client.get("/api/v1/categories", headers={"Authorization": "Bearer hth_guess"}).status_code == 429
     # A member's tokens share one budget, apart from the address's.

@@ -158,6 +158,7 @@ def test_an_unreadable_index_is_503_not_a_server_error(app, client, world):
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     response = client.get("/api/v1/search?q=boiler")
     problem(app, response, "GET", "/api/v1/search", 503)
+    assert int(response.headers["Retry-After"]) > 0
     assert client.get("/api/v1/similar?title=Boiler shows error E17").get_json() == {"items": []}
 
 
