@@ -31,6 +31,7 @@ from community import (
     canned,
     flags,
     listening,
+    mail,
     moderation,
     suspensions,
     teams,
@@ -71,8 +72,8 @@ def role_params(roles=ROLES):
 
 def build_scene(db) -> SimpleNamespace:
     """Members of every role, a thread with answers (one deleted), a solved thread whose accept
-    is held for staff review, an empty category, a vote, and a webhook endpoint (at a closed
-    port) with the delivery of that accept. Only ids and names are returned."""
+    is held for staff review, an empty category, a vote, a webhook endpoint (at a closed port)
+    with the delivery of that accept, and a failing email. Only ids and names are returned."""
     boss = make_user(db, "boss", role=Role.ADMIN)
     hook = webhooks.create_endpoint(db, boss, url=closed_port_url(), events=["answer.accepted"])
     watchlist = listening.create_watchlist(db, boss, name="Churn", keywords="cancel\nrefund")
@@ -118,6 +119,8 @@ def build_scene(db) -> SimpleNamespace:
     _, reset_token = account_email.request_password_reset(db, member.email)
     newbie = make_user(db, "newbie", verified=False)
     verify_token = account_email.issue_verification(db, newbie)
+    failing_mail = mail.queue(db, member.email, "password_reset", subject="Reset your password", body="A link.")
+    failing_mail.attempts, failing_mail.last_error = 2, "ConnectionRefusedError: [Errno 111] Connection refused"
     db.commit()
 
     return SimpleNamespace(
@@ -141,6 +144,7 @@ def build_scene(db) -> SimpleNamespace:
         reset_token=reset_token,
         verify_token=verify_token,
         api_token_id=benched_token.id,
+        failing_mail_id=failing_mail.id,
         unsubscribe_token=unsubscribe_token(config.TestingConfig.SECRET_KEY, member.id, "reply"),
         asker="asker",
         helper="helper",
@@ -167,6 +171,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], object]] = {
     "token": lambda s: s.reset_token,
     "notification_id": lambda s: s.notification_id,
     "token_id": lambda s: s.api_token_id,
+    "message_id": lambda s: s.failing_mail_id,
 }
 
 
@@ -283,6 +288,9 @@ ROUTES: dict[str, Route] = {
     "admin.webhook_set_active": Route("admin", ("POST",), data=lambda s: {"active": "0"}),
     "admin.webhook_delete": Route("admin", ("POST",)),
     "admin.webhook_redeliver": Route("admin", ("POST",)),
+    "admin.mail_status": Route("admin", ("GET",)),
+    "admin.mail_retry": Route("admin", ("POST",)),
+    "admin.mail_retry_all": Route("admin", ("POST",)),
     "seo.robots": Route("visitor", ("GET",)),
     "seo.sitemap": Route("visitor", ("GET",)),
     "seo.sitemap_file": Route("visitor", ("GET",)),
