@@ -15,7 +15,7 @@ FIRST_RETRY = timedelta(minutes=1)
 # How long a message that gave up stays on the admins' list of problems.
 FAILED_SHOWN_FOR = timedelta(days=7)
 # Kinds that are account business, not notifications: always sent, never unsubscribed from.
-ACCOUNT_KINDS = frozenset({"password_reset", "verify_email"})
+ACCOUNT_KINDS = frozenset({"password_reset", "verify_email", "finish_signup", "signup_attempt"})
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -78,20 +78,6 @@ def test_forgot_password_says_the_same_for_any_address_and_mails_a_working_link(
     assert db.scalar(select(MailMessage.body).where(MailMessage.kind == "password_reset")) == ""
 
 
-def test_registration_mails_a_verification_link_that_a_click_confirms(app, client, db, outbox):
-    response = client.post(
-        "/register", data={"username": "newbie", "email": "newbie@example.com", "password": "long-enough-pass-1"}
-    )
-    assert response.status_code == 302
-    _send(app)
-    verify = _path(_link(_messages(outbox)[0], "/verify-email/"))
-
-    assert client.get(verify).status_code == 200  # a scanner opening the link confirms nothing
-    assert fresh(db).scalar(select(User.email_verified_at).where(User.username == "newbie")) is None
-    assert client.post(verify).status_code == 302
-    assert fresh(db).scalar(select(User.email_verified_at).where(User.username == "newbie")) is not None
-
-
 def test_an_unconfirmed_member_is_told_why_links_are_refused_and_can_resend_the_link(client, db, outbox):
     make_user(db, "newbie", verified=False)
     thread = make_thread(db)

@@ -33,6 +33,7 @@ from community import (
     listening,
     mail,
     moderation,
+    signups,
     suspensions,
     teams,
     threads,
@@ -119,6 +120,9 @@ def build_scene(db) -> SimpleNamespace:
     _, reset_token = account_email.request_password_reset(db, member.email)
     newbie = make_user(db, "newbie", verified=False)
     verify_token = account_email.issue_verification(db, newbie)
+    links = []  # the token of the emailed link that finishes joining
+    signups.start(db, "joiner", "joiner@example.com", "long-enough-pass-1", signups.Links(
+        finish=lambda token: links.append(token) or token, reset=str, sign_in="/login", site_name="Hearth"))
     failing_mail = mail.queue(db, member.email, "password_reset", subject="Reset your password", body="A link.")
     failing_mail.attempts, failing_mail.last_error = 2, "ConnectionRefusedError: [Errno 111] Connection refused"
     db.commit()
@@ -145,6 +149,7 @@ def build_scene(db) -> SimpleNamespace:
         verify_token=verify_token,
         api_token_id=benched_token.id,
         failing_mail_id=failing_mail.id,
+        signup_token=links[0],
         unsubscribe_token=unsubscribe_token(config.TestingConfig.SECRET_KEY, member.id, "reply"),
         asker="asker",
         helper="helper",
@@ -200,6 +205,11 @@ ROUTES: dict[str, Route] = {
         ("GET", "POST"),
         data=lambda s: {"username": "newcomer", "email": "newcomer@example.com", "password": "long-enough-pass-1"},
         writes=False,  # signed-in people are sent home
+    ),
+    "auth.check_email": Route("visitor", ("GET",)),
+    "auth.finish_signup": Route(
+        "visitor", ("GET", "POST"), args={"token": lambda s: s.signup_token}, writes=False,
+        note="signed-in people are sent home",
     ),
     "auth.login": Route(
         "visitor", ("GET", "POST"), data=lambda s: {"login": "member", "password": PASSWORD}, writes=False
