@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from app.mail_cli import mail_cli
 from app.mail_mbox import OutboxLocked, append
 from app.mail_sender import deliver, describe, send_due
 from community import mail
@@ -225,3 +226,13 @@ def test_an_error_is_kept_on_one_line_and_trimmed_to_fit_the_row():
     assert error.startswith("OSError: first line xxx")
     assert len(error) == 300 and error.endswith("…")
     assert describe(TimeoutError()) == "TimeoutError"
+
+
+def test_flask_mail_send_says_what_fails(app, db):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_USE_TLS=False, MAIL_TIMEOUT_SECONDS=2)
+    _queue(db)
+    with app.app_context():
+        result = app.test_cli_runner().invoke(mail_cli, ["send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 0, 1 failed attempts; 1 waiting (0 due now)." in result.output
+    assert "1 failing and retried, 0 gave up in the past 7 days: see Admin → Mail (/admin/mail)" in result.output
