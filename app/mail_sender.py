@@ -12,7 +12,6 @@ each web worker, woken after a commit that queued mail), "worker" (only `flask m
 import logging
 import smtplib
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -88,13 +87,6 @@ def notification_text(note: Notification, links: Links) -> tuple[str, str]:
     lines += ["", f"All your notifications: {links('notifications.centre')}"]
     subject = f"{headline}: {note.text}" if note.text else headline
     return subject[:200], "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    id: int
-    kind: str
-    message: EmailMessage
 
 
 def build(app: Flask, row: MailMessage, note: Notification | None) -> EmailMessage:
@@ -173,7 +165,7 @@ def _claim(factory: sessionmaker, row_id: int, due_at: datetime, now: datetime) 
     return claimed == 1
 
 
-def _compose(app: Flask, factory: sessionmaker, row_id: int) -> Outgoing | None:
+def _compose(app: Flask, factory: sessionmaker, row_id: int) -> EmailMessage | None:
     """The email for a claimed row; None when the row was deleted meanwhile."""
     with factory() as session:
         row = session.get(MailMessage, row_id)
@@ -186,7 +178,7 @@ def _compose(app: Flask, factory: sessionmaker, row_id: int) -> Outgoing | None:
                 .options(joinedload(Notification.actor), joinedload(Notification.thread))
                 .where(Notification.id == row.notification_id)
             )
-        return Outgoing(row.id, row.kind, build(app, row, note))
+        return build(app, row, note)
 
 
 def _record(factory: sessionmaker, row_id: int, failure: BaseException | None, now: datetime) -> str | None:
@@ -233,10 +225,10 @@ def send_due(app: Flask, factory: sessionmaker, now: datetime | None = None, lim
             continue  # another sender has it
         failure = None
         try:
-            outgoing = _compose(app, factory, row_id)
-            if outgoing is None:
+            message = _compose(app, factory, row_id)
+            if message is None:
                 continue
-            deliver(app, outgoing.message)
+            deliver(app, message)
         except Exception as exc:  # whatever it is, it belongs on the row where admins see it
             failure = exc
         if _record(factory, row_id, failure, clock()) is not None:
