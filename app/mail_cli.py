@@ -20,4 +20,10 @@ def mail_send():
     with app.extensions["hearth.sessionmaker"]() as session:
         waiting = mail.pending_count(session)
         due = mail.pending_count(session, utcnow())
+        problems = mail.problem_counts(session)
     click.echo(f"Sent {counts['sent']}, {counts['failed']} failed attempts; {waiting} waiting ({due} due now).")
+    if problems["failing"] or problems["failed"]:
+        click.echo(
+            f"{problems['failing']} failing and retried, {problems['failed']} gave up in the past "
+            f"{mail.FAILED_SHOWN_FOR.days} days: see Admin → Mail (/admin/mail) for their errors."
+        )

@@ -2,18 +2,16 @@
 
 Messages are rows written by `community.mail.queue` in the transaction of the change. Like the
 webhook sender, `send_due` claims the due ones, sends each with no transaction open and records
-the outcome in a short transaction of its own; a failure is retried later, so a request never
-waits on mail or fails because of it. MAIL_SENDER says who sends: "thread" (a daemon thread in
+the outcome in a short transaction of its own. Any failure is recorded on the row (attempts and
+the error) and retried later with a growing wait, then marked failed for admins to see
+(/admin/mail); a request never waits on mail or fails because of it. MAIL_SENDER says who sends: "thread" (a daemon thread in
 each web worker, woken after a commit that queued mail), "worker" (only `flask mail send`), or
 "sync" (right after the commit; for tests and development).
 """
 
 import logging
-import mailbox
 import smtplib
 import threading
-import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -25,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
+from app import mail_mbox
 from community import mail
 from community.db import lock_row, utcnow
 from community.models import MailMessage, Notification
@@ -34,7 +33,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
 MAX_ERROR = 300
 _sending = threading.local()
-_mbox_lock = threading.Lock()
 
 
 # --- Unsubscribe links ------------------------------------------------------------------------
@@ -91,13 +89,6 @@ def notification_text(note: Notification, links: Links) -> tuple[str, str]:
     return subject[:200], "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    id: int
-    kind: str
-    message: EmailMessage
-
-
 def build(app: Flask, row: MailMessage, note: Notification | None) -> EmailMessage:
     """The email for a queued row; a notification's gets a one-click unsubscribe (RFC 8058)."""
     links = Links(app)
@@ -124,34 +115,11 @@ def build(app: Flask, row: MailMessage, note: Notification | None) -> EmailMessa
 # --- Sending ----------------------------------------------------------------------------------
 
 
-def _lock_waiting(box: mailbox.mbox, seconds: float = 10.0) -> None:
-    """Lock the mbox, waiting while another worker process appends to it (mailbox gives up at once)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            box.lock()
-            return
-        except mailbox.ExternalClashError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
 def deliver(app: Flask, message: EmailMessage) -> None:
     """Hand one message over; raises on failure."""
     config = app.config
     if not config["MAIL_SERVER"]:
-        path = Path(config["MAIL_OUTBOX_PATH"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _mbox_lock:
-            box = mailbox.mbox(path)
-            try:
-                _lock_waiting(box)
-                box.add(message)
-                box.flush()
-            finally:
-                box.unlock()
-                box.close()
+        mail_mbox.append(Path(config["MAIL_OUTBOX_PATH"]), message, config["MAIL_TIMEOUT_SECONDS"])
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_SECONDS"]) as smtp:
         if config["MAIL_USE_TLS"]:
@@ -161,8 +129,31 @@ def deliver(app: Flask, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _claim(app: Flask, factory: sessionmaker, row_id: int, due_at: datetime, now: datetime) -> Outgoing | None:
-    """Move the message's due time a lease forward, if no other sender did first, and write it."""
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def describe(exc: BaseException) -> str:
+    """The exception's class and message on one line, short enough to keep on the row."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        detail = "; ".join(f"{rcpt}: {code} {_text(reply)}" for rcpt, (code, reply) in exc.recipients.items())
+    else:
+        detail = str(exc)
+    line = " ".join(f"{type(exc).__name__}: {detail}".split()).rstrip(":")
+    return line if len(line) <= MAX_ERROR else line[: MAX_ERROR - 1] + "…"
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """The server refused the address itself (5xx): trying again later cannot help."""
+    if not isinstance(exc, smtplib.SMTPRecipientsRefused) or not exc.recipients:
+        return False
+    return all(500 <= code < 600 for code, _ in exc.recipients.values())
+
+
+def _claim(factory: sessionmaker, row_id: int, due_at: datetime, now: datetime) -> bool:
+    """Move the message's due time a lease forward, unless another sender did first."""
     with factory() as session:
         claimed = session.execute(
             update(MailMessage)
@@ -170,10 +161,16 @@ def _claim(app: Flask, factory: sessionmaker, row_id: int, due_at: datetime, now
             .values(next_attempt_at=now + LEASE)
             .execution_options(synchronize_session=False)
         ).rowcount
-        if claimed != 1:
-            session.rollback()
-            return None
+        session.commit()
+    return claimed == 1
+
+
+def _compose(app: Flask, factory: sessionmaker, row_id: int) -> EmailMessage | None:
+    """The email for a claimed row; None when the row was deleted meanwhile."""
+    with factory() as session:
         row = session.get(MailMessage, row_id)
+        if row is None:
+            return None
         note = None
         if row.notification_id is not None:
             note = session.scalar(
@@ -181,31 +178,34 @@ def _claim(app: Flask, factory: sessionmaker, row_id: int, due_at: datetime, now
                 .options(joinedload(Notification.actor), joinedload(Notification.thread))
                 .where(Notification.id == row.notification_id)
             )
-        outgoing = Outgoing(row.id, row.kind, build(app, row, note))
-        session.commit()
-    return outgoing
+        return build(app, row, note)
 
 
-def _record(factory: sessionmaker, outgoing: Outgoing, error: str, now: datetime) -> str | None:
+def _record(factory: sessionmaker, row_id: int, failure: BaseException | None, now: datetime) -> str | None:
+    """Count the attempt and keep its outcome on the row; the row's status afterwards."""
     with factory() as session:
-        lock_row(session, MailMessage, outgoing.id)
-        row = session.get(MailMessage, outgoing.id)
+        lock_row(session, MailMessage, row_id)
+        row = session.get(MailMessage, row_id)
         if row is None:  # the member or the notification was deleted meanwhile
             session.rollback()
             return None
         row.attempts += 1
-        row.last_error = error[:MAX_ERROR]
-        if not error:
-            row.status, row.sent_at = mail.SENT, now
+        if failure is None:
+            row.status, row.sent_at, row.last_error = mail.SENT, now, ""
             if row.kind in mail.ACCOUNT_KINDS:
                 row.body = ""  # it held a one-time link: no need to keep it once sent
-        elif row.attempts >= mail.MAX_ATTEMPTS:
-            row.status = mail.FAILED
         else:
-            row.next_attempt_at = now + mail.retry_delay(row.attempts)
-        status = row.status
+            row.last_error = describe(failure)
+            if row.attempts >= mail.MAX_ATTEMPTS or is_permanent(failure):
+                row.status = mail.FAILED
+            else:
+                row.next_attempt_at = now + mail.retry_delay(row.attempts)
+        status, kind, error = row.status, row.kind, row.last_error
         session.commit()
-    log.info("mail %s #%d: %s", outgoing.kind, outgoing.id, error or "sent")
+    if failure is None:
+        log.info("mail %s #%d: sent", kind, row_id)
+    else:
+        log.warning("mail %s #%d: %s (%s)", kind, row_id, error, status)
     return status
 
 
@@ -221,16 +221,18 @@ def send_due(app: Flask, factory: sessionmaker, now: datetime | None = None, lim
         ).all()
     counts = {"sent": 0, "failed": 0}
     for row_id, due_at in due:
-        outgoing = _claim(app, factory, row_id, due_at, clock())
-        if outgoing is None:
+        if not _claim(factory, row_id, due_at, clock()):
             continue  # another sender has it
+        failure = None
         try:
-            deliver(app, outgoing.message)
-            error = ""
-        except (OSError, smtplib.SMTPException) as exc:
-            error = f"{exc.__class__.__name__}: {exc}"
-        if _record(factory, outgoing, error, clock()) is not None:
-            counts["failed" if error else "sent"] += 1
+            message = _compose(app, factory, row_id)
+            if message is None:
+                continue
+            deliver(app, message)
+        except Exception as exc:  # whatever it is, it belongs on the row where admins see it
+            failure = exc
+        if _record(factory, row_id, failure, clock()) is not None:
+            counts["failed" if failure else "sent"] += 1
     return counts
 
 
@@ -275,6 +277,21 @@ class BackgroundMailer:
                 log.exception("sending mail failed; will retry")
 
 
+def wake(app: Flask) -> None:
+    """Mail became due (after a commit): send it as MAIL_SENDER says; "worker" leaves it to `flask mail send`."""
+    mode = app.config["MAIL_SENDER"]
+    if mode == "thread":
+        app.extensions["hearth.mailer"].kick()
+    elif mode == "sync" and not getattr(_sending, "active", False):
+        _sending.active = True
+        try:
+            send_due(app, app.extensions["hearth.sessionmaker"])
+        except Exception:  # the change is committed; the mail stays pending for later
+            log.exception("sending mail after a commit failed")
+        finally:
+            _sending.active = False
+
+
 def init_app(app: Flask) -> None:
     factory = app.extensions["hearth.sessionmaker"]
     mode = app.config["MAIL_SENDER"]
@@ -288,18 +305,8 @@ def init_app(app: Flask) -> None:
 
     @event.listens_for(factory, "after_commit")
     def _after_commit(session: Session) -> None:
-        if session.in_nested_transaction() or not session.info.pop("mail_due", False):
-            return
-        if mode == "thread":
-            mailer.kick()
-        elif mode == "sync" and not getattr(_sending, "active", False):
-            _sending.active = True
-            try:
-                send_due(app, factory)
-            except Exception:  # the change is committed; the mail stays pending for later
-                log.exception("sending mail after a commit failed")
-            finally:
-                _sending.active = False
+        if not session.in_nested_transaction() and session.info.pop("mail_due", False):
+            wake(app)
 
     @event.listens_for(factory, "after_rollback")
     def _after_rollback(session: Session) -> None:

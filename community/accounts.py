@@ -58,6 +58,62 @@ def get_by_username(session: Session, username: str) -> User:
     return user
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def _new_account(
+    session: Session, username: str, email: str, password: str, allow_reserved: bool
+) -> tuple[str, str, dict[str, str]]:
+    """The username and address cleaned up, and what is wrong with them and the password.
+    Whether the address has an account already is left to the caller."""
+    username = username.strip()
+    errors: dict[str, str] = {}
+    if not USERNAME_PATTERN.match(username):
+        errors["username"] = (
+            "Use 3-30 letters, digits, '_', '.' or '-', starting with a letter or digit."
+        )
+    elif username.lower() in RESERVED_USERNAMES and not allow_reserved:
+        errors["username"] = "That username is reserved."
+    elif session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        errors["username"] = "That username is taken."  # usernames are public anyway
+    try:
+        email = normalize_email(email)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        check_password_rules(password)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    return username, email, errors
+
+
+def check_new_account(session: Session, username: str, email: str, password: str) -> tuple[str, str]:
+    """The cleaned-up username and address of a sign-up form, or a ValidationError naming each
+    field at fault. It never says whether the address has an account: sign-up must not tell."""
+    username, email, errors = _new_account(session, username, email, password, allow_reserved=False)
+    if errors:
+        raise ValidationError(errors)
+    return username, email
+
+
+def create_account(
+    session: Session, username: str, email: str, password_hash: str, role: Role = Role.MEMBER, *, verified: bool
+) -> User:
+    """Add the account for checked details (the database still refuses a duplicate name or address)."""
+    user = User(
+        username=username,
+        email=email,
+        password_hash=password_hash,
+        role=Role(role).value,
+        session_token=secrets.token_hex(16),
+        email_verified_at=utcnow() if verified else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
 def register(
     session: Session,
     username: str,
@@ -68,42 +124,16 @@ def register(
     allow_reserved: bool = False,
     verified: bool = False,
 ) -> User:
-    """Create an account; every rule is checked before anything is written.
+    """Create an account at once, for admins and set-up (`flask users create`, the demo); every
+    rule is checked before anything is written, and a used address is named as such. Visitors
+    join through `community.signups`, which never says whether an address has an account.
     `verified`: the address is known to be the member's (an account made by an administrator)."""
-    username = username.strip()
-    errors: dict[str, str] = {}
-    if not USERNAME_PATTERN.match(username):
-        errors["username"] = (
-            "Use 3-30 letters, digits, '_', '.' or '-', starting with a letter or digit."
-        )
-    elif username.lower() in RESERVED_USERNAMES and not allow_reserved:
-        errors["username"] = "That username is reserved."
-    elif session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        errors["username"] = "That username is taken."
-    try:
-        email = normalize_email(email)
-        if session.scalar(select(User.id).where(User.email == email)):
-            errors["email"] = "An account with that email already exists."
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    try:
-        check_password_rules(password)
-    except ValidationError as exc:
-        errors.update(exc.errors)
+    username, email, errors = _new_account(session, username, email, password, allow_reserved)
+    if "email" not in errors and session.scalar(select(User.id).where(User.email == email)):
+        errors["email"] = "An account with that email already exists."
     if errors:
         raise ValidationError(errors)
-
-    user = User(
-        username=username,
-        email=email,
-        password_hash=generate_password_hash(password),
-        role=Role(role).value,
-        session_token=secrets.token_hex(16),
-        email_verified_at=utcnow() if verified else None,
-    )
-    session.add(user)
-    session.flush()
-    return user
+    return create_account(session, username, email, hash_password(password), role, verified=verified)
 
 
 def authenticate(session: Session, login: str, password: str) -> User | None:

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from community.db import utcnow
@@ -12,8 +12,10 @@ from community.models import EmailOptOut, MailMessage, Notification, User
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(minutes=1)
+# How long a message that gave up stays on the admins' list of problems.
+FAILED_SHOWN_FOR = timedelta(days=7)
 # Kinds that are account business, not notifications: always sent, never unsubscribed from.
-ACCOUNT_KINDS = frozenset({"password_reset", "verify_email"})
+ACCOUNT_KINDS = frozenset({"password_reset", "verify_email", "finish_signup", "signup_attempt"})
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -95,3 +97,21 @@ def pending_count(session: Session, now: datetime | None = None) -> int:
     if now is not None:
         query = query.where(MailMessage.next_attempt_at <= now)
     return session.scalar(query) or 0
+
+
+def problem_filter(now: datetime):
+    """Messages that need an admin's eye: failing and still retried, or failed within the past week."""
+    return or_(
+        and_(MailMessage.status == PENDING, MailMessage.attempts > 0),
+        and_(MailMessage.status == FAILED, MailMessage.created_at >= now - FAILED_SHOWN_FOR),
+    )
+
+
+def problem_counts(session: Session, now: datetime | None = None) -> dict[str, int]:
+    """How many messages are failing (still retried) and how many failed within the past week."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(MailMessage.status, func.count()).where(problem_filter(now)).group_by(MailMessage.status)
+    )
+    counts = dict(rows.all())
+    return {"failing": counts.get(PENDING, 0), "failed": counts.get(FAILED, 0)}

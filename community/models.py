@@ -646,6 +646,24 @@ class AccountToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class PendingSignup(Base):
+    """A sign-up waiting for its emailed link. The account is made only when the link is
+    followed, so the form answers alike whether or not the address has an account, and the
+    username stays free meanwhile. Only the SHA-256 of the link's token is kept."""
+
+    __tablename__ = "pending_signups"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where to go after joining: a path on this site, checked again when it is used.
+    next_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[timestamp]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class EmailOptOut(Base):
     """A kind of notification this member does not want by email (in-app is always on)."""
 

@@ -145,3 +145,8 @@ def can_manage_categories(user: User | None) -> bool:
 
 def can_manage_webhooks(user: User | None) -> bool:
     return is_admin(user)
+
+
+def can_manage_mail(user: User | None) -> bool:
+    """Seeing failing mail and sending it again: admins (the list holds members' addresses)."""
+    return is_admin(user)

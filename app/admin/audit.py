@@ -13,7 +13,7 @@ from community.models import User
 from community.pagination import Page
 
 PER_PAGE = 50
-TARGET_TYPES = ("post", "thread", "user", "category", "team", "canned", "watchlist", "webhook")
+TARGET_TYPES = ("post", "thread", "user", "category", "team", "canned", "watchlist", "webhook", "mail")
 
 
 def _filters(problems: list[str]) -> tuple[audit.AuditFilter, bool]:

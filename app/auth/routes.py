@@ -9,7 +9,8 @@ from app.extensions import limiter, login_limit, register_limit
 from app.searching import visitor
 from app.security import safe_next_url
 from app.web import ActionForm, save
-from community import account_email, accounts, sign_in_guard
+from community import accounts, sign_in_guard, signups
+from community.errors import ValidationError
 from community.suspensions import refuse_if_suspended
 
 
@@ -21,14 +22,13 @@ def _sign_in(user, remember: bool) -> None:
     login_user(user, remember=remember)
 
 
-def _register_and_send_verification(db, form: RegisterForm):
-    """The new account and the email that checks its address, in one transaction."""
-    user = accounts.register(db, form.username.data, form.email.data, form.password.data)
-    account_email.send_verification(
-        db, user, lambda token: url_for("mail.verify_email", token=token, _external=True),
-        current_app.config["SITE_NAME"],
+def _signup_links() -> signups.Links:
+    return signups.Links(
+        finish=lambda token: url_for("auth.finish_signup", token=token, _external=True),
+        reset=lambda token: url_for("mail.reset_password", token=token, _external=True),
+        sign_in=url_for("auth.login", _external=True),
+        site_name=current_app.config["SITE_NAME"],
     )
-    return user
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -39,15 +39,48 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         db = get_session()
-        ok, user = save(form, lambda: _register_and_send_verification(db, form))
+        next_url = safe_next_url(request.args.get("next"), "")
+        ok, _ = save(
+            form,
+            lambda: signups.start(
+                db, form.username.data, form.email.data, form.password.data, _signup_links(), next_url
+            ),
+        )
         if ok:
-            _sign_in(user, remember=False)
-            flash(
-                f"Welcome to the community, {user.username}! We emailed you a link to confirm your address.",
-                "success",
-            )
-            return redirect(safe_next_url(request.args.get("next"), url_for("threads.home")))
+            # The same answer whether or not the address has an account.
+            return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/register/check-email")
+def check_email():
+    return render_template("auth/check_email.html")
+
+
+@bp.route("/register/finish/<token>", methods=["GET", "POST"])
+@limiter.limit(register_limit, methods=["POST"])
+def finish_signup(token: str):
+    """GET shows a button and POST makes the account: mail scanners that open links change nothing."""
+    if current_user.is_authenticated:
+        flash("You are signed in: sign out first to finish creating another account.", "info")
+        return redirect(url_for("threads.home"))
+    db = get_session()
+    again = (url_for("auth.register"), "Register again")
+    username = signups.pending_username(db, token)
+    if username is None:
+        return render_template("mail/link_invalid.html", message=signups.INVALID, again=again), 404
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            user, next_url = signups.finish(db, token)
+        except ValidationError as exc:
+            db.rollback()
+            return render_template("mail/link_invalid.html", message=str(exc), again=again), 409
+        db.commit()
+        _sign_in(user, remember=False)
+        flash(f"Welcome to the community, {user.username}! Your account is ready.", "success")
+        return redirect(safe_next_url(next_url, url_for("threads.home")))
+    return render_template("auth/finish_signup.html", form=form, username=username)
 
 
 @bp.route("/login", methods=["GET", "POST"])

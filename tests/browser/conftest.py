@@ -21,6 +21,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+class LiveServer(str):
+    """The server's base URL (so `live_server + "/path"` works), with the mbox its mail goes to."""
+
+    outbox: Path
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -38,6 +44,7 @@ def live_server(database_url, tmp_path_factory):
         DATABASE_URL=database_url,
         HEARTH_ENV="development",
         HEARTH_INSTANCE_DIR=str(instance),
+        MAIL_OUTBOX_PATH=str(instance / "outbox.mbox"),
         SECRET_KEY="browser-test-secret",
         RATELIMIT_REGISTER="1000 per hour",
         RATELIMIT_LOGIN="1000 per hour",
@@ -53,7 +60,8 @@ def live_server(database_url, tmp_path_factory):
         [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = LiveServer(f"http://127.0.0.1:{port}")
+    base.outbox = instance / "outbox.mbox"
     deadline = time.monotonic() + 30
     while True:
         try:

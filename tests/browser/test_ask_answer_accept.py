@@ -1,6 +1,9 @@
 """Two people in two browsers: one asks, the other answers, the asker accepts, everyone sees Solved."""
 
+import mailbox
 import re
+import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,12 +14,33 @@ from tests.factories import VOTER_REPUTATION, give_reputation, make_category
 pytestmark = pytest.mark.browser
 
 
+def emailed_link(outbox: Path, address: str, fragment: str, seconds: float = 10) -> str:
+    """The path of the link in the newest email to `address`, waiting for the server to send it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if outbox.exists():
+            box = mailbox.mbox(outbox)
+            try:
+                bodies = [m.get_payload(decode=True).decode() for m in box if m["To"] == address]
+            finally:
+                box.close()
+            links = [url for body in bodies for url in re.findall(r"https?://\S+", body) if fragment in url]
+            if links:
+                return re.sub(r"^https?://[^/]+", "", links[-1])
+        assert time.monotonic() < deadline, f"no email to {address} with a {fragment} link"
+        time.sleep(0.05)
+
+
 def register(page, base, username):
+    """Join through the form and the emailed link, as a visitor does."""
     page.goto(base + "/register")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password").fill("a-long-password-1")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email to finish")).to_be_visible()
+    page.goto(base + emailed_link(base.outbox, f"{username}@example.com", "/register/finish/"))
+    page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 import config
 from app import create_app
-from community.models import Category, Post, Thread, User, Vote
+from community.models import Category, MailMessage, PendingSignup, Post, Thread, User, Vote
 from config import DevelopmentConfig, ProductionConfig
 from tests.factories import PASSWORD, VOTER_REPUTATION, make_answer, make_category, make_thread, make_user
 from tests.integration.helpers import csrf_token, fresh, signed_in_as, text
@@ -73,11 +73,11 @@ def test_register_without_a_token_is_refused_and_saves_nothing(csrf_app, db):
 
     _refused(client.post("/register", data=data))
     _refused(client.post("/register", data={**data, "csrf_token": "forged"}))
-    assert _count(db, User) == 0
+    assert _count(db, PendingSignup) == 0 and _count(db, MailMessage) == 0
 
     token = csrf_token(text(client.get("/register")))
     assert client.post("/register", data={**data, "csrf_token": token}).status_code == 302
-    assert _count(db, User) == 1
+    assert _count(db, PendingSignup) == 1 and _count(db, MailMessage) == 1
 
 
 def test_a_token_from_another_session_is_refused(csrf_app, db):
@@ -97,7 +97,7 @@ def test_a_token_from_another_session_is_refused(csrf_app, db):
             },
         )
     )
-    assert _count(db, User) == 0
+    assert _count(db, User) == 0 and _count(db, PendingSignup) == 0
 
 
 def test_answer_without_a_token_is_refused(csrf_app, db, scene):

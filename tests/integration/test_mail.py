@@ -13,9 +13,9 @@ from app import create_app
 from app.mail_cli import mail_cli
 from app.mail_sender import send_due, unsubscribe_token
 from community import mail, notifications
-from config import TestingConfig
 from community.db import utcnow
 from community.models import EmailOptOut, MailMessage, User
+from config import TestingConfig
 from tests.factories import make_thread, make_user
 from tests.integration.helpers import fresh, login, signed_in_as, text
 
@@ -76,20 +76,6 @@ def test_forgot_password_says_the_same_for_any_address_and_mails_a_working_link(
     assert client.get(reset).status_code == 404  # used once
     fresh(db)
     assert db.scalar(select(MailMessage.body).where(MailMessage.kind == "password_reset")) == ""
-
-
-def test_registration_mails_a_verification_link_that_a_click_confirms(app, client, db, outbox):
-    response = client.post(
-        "/register", data={"username": "newbie", "email": "newbie@example.com", "password": "long-enough-pass-1"}
-    )
-    assert response.status_code == 302
-    _send(app)
-    verify = _path(_link(_messages(outbox)[0], "/verify-email/"))
-
-    assert client.get(verify).status_code == 200  # a scanner opening the link confirms nothing
-    assert fresh(db).scalar(select(User.email_verified_at).where(User.username == "newbie")) is None
-    assert client.post(verify).status_code == 302
-    assert fresh(db).scalar(select(User.email_verified_at).where(User.username == "newbie")) is not None
 
 
 def test_an_unconfirmed_member_is_told_why_links_are_refused_and_can_resend_the_link(client, db, outbox):
@@ -233,39 +219,3 @@ def test_asking_for_reset_links_is_rate_limited(engine, database_url, db, tmp_pa
     assert statuses == [302, 302, 429]
     assert len(fresh(db).scalars(select(MailMessage.id).where(MailMessage.kind == "password_reset")).all()) == 2
 
-
-def test_a_message_waits_for_another_worker_appending_to_the_outbox_file(app, tmp_path):
-    """Workers are processes: while one holds the mbox lock, another's message waits, not fails."""
-    import multiprocessing
-    import threading
-    import time
-    from email.message import EmailMessage
-
-    from app.mail_sender import deliver
-
-    path = tmp_path / "outbox.mbox"
-    app.config.update(MAIL_SERVER="", MAIL_OUTBOX_PATH=str(path))
-    held, release = multiprocessing.Event(), multiprocessing.Event()
-
-    def other_worker():
-        box = mailbox.mbox(path)
-        box.lock()
-        held.set()
-        release.wait(5)
-        box.unlock()
-        box.close()
-
-    worker = multiprocessing.get_context("fork").Process(target=other_worker)
-    worker.start()
-    assert held.wait(5)
-    threading.Timer(0.3, release.set).start()
-    message = EmailMessage()
-    message["Subject"], message["To"] = "Waited for the lock", "someone@example.com"
-    message.set_content("Body")
-    started = time.monotonic()
-    deliver(app, message)
-    worker.join(5)
-    assert time.monotonic() - started >= 0.25
-    box = mailbox.mbox(path)
-    assert [m["Subject"] for m in box] == ["Waited for the lock"]
-    box.close()

@@ -31,7 +31,9 @@ from community import (
     canned,
     flags,
     listening,
+    mail,
     moderation,
+    signups,
     suspensions,
     teams,
     threads,
@@ -71,8 +73,8 @@ def role_params(roles=ROLES):
 
 def build_scene(db) -> SimpleNamespace:
     """Members of every role, a thread with answers (one deleted), a solved thread whose accept
-    is held for staff review, an empty category, a vote, and a webhook endpoint (at a closed
-    port) with the delivery of that accept. Only ids and names are returned."""
+    is held for staff review, an empty category, a vote, a webhook endpoint (at a closed port)
+    with the delivery of that accept, and a failing email. Only ids and names are returned."""
     boss = make_user(db, "boss", role=Role.ADMIN)
     hook = webhooks.create_endpoint(db, boss, url=closed_port_url(), events=["answer.accepted"])
     watchlist = listening.create_watchlist(db, boss, name="Churn", keywords="cancel\nrefund")
@@ -118,6 +120,11 @@ def build_scene(db) -> SimpleNamespace:
     _, reset_token = account_email.request_password_reset(db, member.email)
     newbie = make_user(db, "newbie", verified=False)
     verify_token = account_email.issue_verification(db, newbie)
+    links = []  # the token of the emailed link that finishes joining
+    signups.start(db, "joiner", "joiner@example.com", "long-enough-pass-1", signups.Links(
+        finish=lambda token: links.append(token) or token, reset=str, sign_in="/login", site_name="Hearth"))
+    failing_mail = mail.queue(db, member.email, "password_reset", subject="Reset your password", body="A link.")
+    failing_mail.attempts, failing_mail.last_error = 2, "ConnectionRefusedError: [Errno 111] Connection refused"
     db.commit()
 
     return SimpleNamespace(
@@ -141,6 +148,8 @@ def build_scene(db) -> SimpleNamespace:
         reset_token=reset_token,
         verify_token=verify_token,
         api_token_id=benched_token.id,
+        failing_mail_id=failing_mail.id,
+        signup_token=links[0],
         unsubscribe_token=unsubscribe_token(config.TestingConfig.SECRET_KEY, member.id, "reply"),
         asker="asker",
         helper="helper",
@@ -167,6 +176,7 @@ ARGUMENTS: dict[str, Callable[[SimpleNamespace], object]] = {
     "token": lambda s: s.reset_token,
     "notification_id": lambda s: s.notification_id,
     "token_id": lambda s: s.api_token_id,
+    "message_id": lambda s: s.failing_mail_id,
 }
 
 
@@ -195,6 +205,11 @@ ROUTES: dict[str, Route] = {
         ("GET", "POST"),
         data=lambda s: {"username": "newcomer", "email": "newcomer@example.com", "password": "long-enough-pass-1"},
         writes=False,  # signed-in people are sent home
+    ),
+    "auth.check_email": Route("visitor", ("GET",)),
+    "auth.finish_signup": Route(
+        "visitor", ("GET", "POST"), args={"token": lambda s: s.signup_token}, writes=False,
+        note="signed-in people are sent home",
     ),
     "auth.login": Route(
         "visitor", ("GET", "POST"), data=lambda s: {"login": "member", "password": PASSWORD}, writes=False
@@ -283,6 +298,9 @@ ROUTES: dict[str, Route] = {
     "admin.webhook_set_active": Route("admin", ("POST",), data=lambda s: {"active": "0"}),
     "admin.webhook_delete": Route("admin", ("POST",)),
     "admin.webhook_redeliver": Route("admin", ("POST",)),
+    "admin.mail_status": Route("admin", ("GET",)),
+    "admin.mail_retry": Route("admin", ("POST",)),
+    "admin.mail_retry_all": Route("admin", ("POST",)),
     "seo.robots": Route("visitor", ("GET",)),
     "seo.sitemap": Route("visitor", ("GET",)),
     "seo.sitemap_file": Route("visitor", ("GET",)),
