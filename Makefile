@@ -5,7 +5,7 @@ PORT ?= 8000
 WORKERS ?= 2
 TEST_DB_URL := $(TEST_DATABASE_URL)
 
-.PHONY: run test bench install install-dev migrate demo clean
+.PHONY: run test bench stress install install-dev migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ test: install-dev
 
 bench: install-dev
 	$(BIN)/python -m tests.bench.run
+
+stress: install-dev
+	PYTHON=$(BIN)/python bash tests/stress.sh $(or $(RUNS),50)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
