@@ -6,7 +6,7 @@ from flask import Flask
 from flask_openapi3 import Info, OpenAPI
 
 import config as config_module
-from app import db, extensions
+from app import converters, db, extensions
 from community import rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +34,7 @@ def create_app(config: object | None = None) -> Flask:
         static_folder="static",
         instance_path=str(config_module.INSTANCE_DIR),
     )
+    converters.init_app(app)
     app.config.from_object(config or config_module.config_from_env())
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
