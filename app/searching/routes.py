@@ -124,7 +124,7 @@ def open_result(post_id: int):
     """Follow a search result to its best-matching post, noting the click when q and pos make sense."""
     db = get_session()
     post = threads.get_post(db, post_id, None)
-    query_id, position = _int_arg("q"), _int_arg("pos")
+    query_id, position = id_arg("q"), id_arg("pos")
     if query_id and position and search_log.log_click(db, query_id, post.thread_id, position):
         db.commit()
     return redirect(url_for("threads.post_link", post_id=post.id))
