@@ -11,7 +11,9 @@ class BoundedIntegerConverter(IntegerConverter):
     """Werkzeug's `int`, never past MAX_ID: a larger number matches no route (404) instead of
     reaching the database, which refuses it (an overflow on SQLite, a DataError on PostgreSQL)."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False):
+    def __init__(
+        self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
+    ) -> None:
         super().__init__(map, fixed_digits, min, MAX_ID if max is None else builtins.min(max, MAX_ID), signed)
 
 

@@ -70,7 +70,10 @@ def refuse_deep_json() -> Response | None:
     if not request.is_json:  # only a JSON media type is ever parsed as JSON
         return None
     if nests_deeper_than(request.get_data(cache=True), MAX_DEPTH):
-        detail = f"The JSON body nests arrays and objects more than {MAX_DEPTH} levels deep; no operation reads more than a few."
+        detail = (
+            f"The JSON body nests arrays and objects more than {MAX_DEPTH} levels deep; "
+            "no operation reads more than a few."
+        )
         return problem(422, detail, errors=[{"field": "", "message": detail}])
     return None
 

@@ -376,7 +376,8 @@ def failed_sign_ins(server: LiveServer, serving: list[int]) -> list[tuple[int, i
         for pid in idle:
             pause(pid)
         try:
-            status = client.post("/login", {"login": f"nobody{earlier + len(served)}", "password": "wrong-password"}).status
+            attempt = {"login": f"nobody{earlier + len(served)}", "password": "wrong-password"}
+            status = client.post("/login", attempt).status
         finally:
             for pid in idle:
                 resume(pid)

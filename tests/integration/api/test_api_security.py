@@ -3,6 +3,7 @@ document declares is what it enforces. Tokens are the only credential: a signed-
 cookie gives no rights, so the API needs no CSRF token. Ids past the integer range and bodies
 nested too deep are refused with a 422 problem, never a server error."""
 
+import functools
 import re
 
 import pytest
@@ -112,7 +113,8 @@ PAST_RANGE = (MAX_ID + 1, 2**63, 10**20 - 1, 10**400)
 
 def integer_path_parts(app, method: str, path: str) -> list[str]:
     operation = app.api_doc["paths"][path][method.lower()]
-    return [p["name"] for p in operation.get("parameters", []) if p["in"] == "path" and p["schema"].get("type") == "integer"]
+    parameters = operation.get("parameters", [])
+    return [p["name"] for p in parameters if p["in"] == "path" and p["schema"].get("type") == "integer"]
 
 
 def test_an_id_past_the_integer_range_in_any_path_is_a_422_naming_it(app, db, scene):
@@ -155,14 +157,13 @@ def test_every_operation_that_reads_a_body_refuses_one_nested_too_deep(app, db, 
         walked += 1
         url = _url(rule, scene["args"])
         before = _snapshot(db)
+        send = functools.partial(client.open, url, method=method, content_type="application/json", headers=scene["admin_all"])
         for raw in (DEEP, '{"title": ' + DEEP + "}", '{"a":' * 5000 + "1" + "}" * 5000):
             for data in (raw, raw.encode("utf-16")):
-                response = client.open(url, method=method, data=data, content_type="application/json", headers=scene["admin_all"])
-                found = problem(app, response, method, path, 422)
+                found = problem(app, send(data=data), method, path, 422)
                 assert NESTING in found["detail"], f"{method} {path}: {found['detail']}"
         for readable in ('{"title": ' + _nested(MAX_DEPTH - 1) + "}", '{"title": "' + "[" * 5000 + '", "body": 1}'):
-            response = client.open(url, method=method, data=readable, content_type="application/json", headers=scene["admin_all"])
-            found = problem(app, response, method, path, 422)  # the schema's refusal, naming a field
+            found = problem(app, send(data=readable), method, path, 422)  # the schema's refusal, naming a field
             assert NESTING not in found["detail"] and found["errors"][0]["field"], found
         assert _snapshot(db) == before, f"{method} {path} changed data while refusing"
     assert walked >= 7, walked
