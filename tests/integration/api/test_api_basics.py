@@ -1,5 +1,7 @@
 """The API's common ground: the document, tokens, problem+json errors, paging and rate limits."""
 
+import re
+
 import pytest
 from openapi_spec_validator import validate
 
@@ -17,7 +19,7 @@ def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
     routed = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_document", "api.reference_page"):
-            path = str(rule).replace("<int:", "{").replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule.rule)  # <digits:thread_id> -> {thread_id}
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routed.add((path, method.lower()))
     assert routed == documented
