@@ -54,6 +54,9 @@ class Config:
 
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
+    # Where the counters live; unset: Redis when REDIS_URL is set, otherwise a store under the
+    # instance folder that every worker process of this machine shares ("memory://": each its own).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
     RATELIMIT_WRITE = os.environ.get("RATELIMIT_WRITE", "30 per minute")
@@ -167,6 +170,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"  # each test app counts alone; nothing is left on disk
     THREADS_PER_PAGE = 5
     ANSWERS_PER_PAGE = 30
     SEARCH_INDEXER = "sync"

@@ -6,7 +6,7 @@ from flask import Flask
 from flask_openapi3 import Info, OpenAPI
 
 import config as config_module
-from app import db, extensions
+from app import converters, db, extensions, rate_limit_storage
 from community import rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +38,12 @@ def create_app(config: object | None = None) -> Flask:
         static_folder="static",
         instance_path=str(config_module.INSTANCE_DIR),
     )
+    converters.init_app(app)
     app.config.from_object(config or config_module.config_from_env())
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or rate_limit_storage.storage_uri(
+            Path(app.instance_path) / "rate-limits"
+        )
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.db import get_session
+from community.db import parse_id
 from community.errors import ValidationError
 from community.models import User
 
@@ -43,10 +44,13 @@ def date_arg(name: str, problems: list[str]) -> date | None:
 
 
 def page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    """The page number from the URL; 1 when it is missing or not a number the database can count to."""
+    return parse_id(request.args.get("page")) or 1
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the URL's query string; None when missing, not a number, or past the id range."""
+    return parse_id(request.args.get(name))
 
 
 def save(form: FlaskForm, action: Callable[[], Any]) -> tuple[bool, Any]:

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from community import care
-from community.db import utcnow
+from community.db import parse_id, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import (
     CareState,
@@ -208,10 +208,11 @@ def _apply_filters(query, filters: QueueFilter, viewer, state, team_id, problems
     elif filters.assignee == "none":
         query = query.where(ThreadCare.assignee_id.is_(None))
     elif filters.assignee:
-        try:
-            query = query.where(ThreadCare.assignee_id == int(filters.assignee))
-        except ValueError:
+        assignee_id = parse_id(filters.assignee)
+        if assignee_id is None:
             problems.append("That assignee is not one of the choices; the filter was left out.")
+        else:
+            query = query.where(ThreadCare.assignee_id == assignee_id)
     return query
 
 

@@ -46,18 +46,29 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+# The largest id an integer column holds on every database we run on (PostgreSQL's int4).
 MAX_ID = 2**31 - 1
+_MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+def parse_id(value) -> int | None:
+    """An id from outside (a URL, a form, a query string) as an int; None when it is not a whole
+    number the id columns can hold, so it is simply not found rather than refused by the database."""
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value.lstrip("+0")) > _MAX_ID_DIGITS:  # no need to read a thousand digits to refuse them
+            return None
+    try:
+        ident = int(value)
+    except (TypeError, ValueError):
+        return None
+    return ident if 0 < ident <= MAX_ID else None
 
 
 def get_by_id(session, model, ident):
     """`session.get` for an id from a URL or a form: anything the id column cannot hold is just absent."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        return None
-    if not 0 < ident <= MAX_ID:
-        return None
-    return session.get(model, ident)
+    ident = parse_id(ident)
+    return None if ident is None else session.get(model, ident)
 
 
 def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int) -> None:

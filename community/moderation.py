@@ -4,7 +4,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from community import audit, listening, notifications, permissions, reputation, webhooks
-from community.db import utcnow
+from community.db import get_by_id, utcnow
 from community.errors import PermissionDenied, ValidationError
 from community.models import HELD_FOR_REVIEW, Post, Thread, User
 from community.threads import clear_acceptance, queue_reindex
@@ -93,10 +93,7 @@ def close_as_duplicate(session: Session, moderator: User, thread: Thread, origin
     """Point the thread at the question it repeats and lock it; returns the original."""
     if not permissions.can_lock(moderator):
         raise PermissionDenied("Only moderators close threads as duplicates.")
-    try:
-        original = session.get(Thread, int(original_id))
-    except (TypeError, ValueError):
-        original = None
+    original = get_by_id(session, Thread, original_id)
     if original is None or original.is_deleted or original.is_hidden:
         raise ValidationError({"original": "Give the number of a visible thread (the number after /t/ in its address)."})
     if original.id == thread.id:

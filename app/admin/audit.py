@@ -9,6 +9,7 @@ from app.admin import bp
 from app.db import get_session
 from app.web import date_arg, page_arg, viewer
 from community import audit
+from community.db import parse_id
 from community.models import User
 from community.pagination import Page
 
@@ -37,9 +38,8 @@ def _filters(problems: list[str]) -> tuple[audit.AuditFilter, bool]:
         found.target_type = target_type
     target_id = args.get("target_id", "").strip()
     if target_id:
-        if target_id.isdigit() and int(target_id) < 2**31:
-            found.target_id = int(target_id)
-        else:
+        found.target_id = parse_id(target_id)
+        if found.target_id is None:
             problems.append(f"“{target_id}” is not a target id (a whole number); it was left out.")
     first, last = date_arg("from", problems), date_arg("to", problems)
     if first:

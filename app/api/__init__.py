@@ -25,6 +25,7 @@ bp = APIBlueprint(
 )
 bp.before_request(auth.authenticate)
 bp.before_request(auth.enforce_documented_security)
+bp.before_request(problems.refuse_deep_json)
 
 
 def _read_limit() -> str:

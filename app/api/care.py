@@ -85,7 +85,7 @@ def list_care_queue(query: CareQueueQuery):
 
 
 @bp.patch(
-    "/threads/<int:thread_id>/care",
+    "/threads/<digits:thread_id>/care",
     tags=[TAG],
     security=STAFF_WRITE,
     responses={200: CareRecord, **problems.responses(403, 404)},

@@ -11,6 +11,7 @@ from app.api.schemas import ThreadSummary, UserRef
 from community.care import STATES
 from community.care_queue import ANSWERED, DUE_SOON, ON_TARGET, OVERDUE, QUEUE_STATES
 from community.categories import SLUG_PATTERN
+from community.db import MAX_ID
 
 
 class CareQueueQuery(PageQuery):
@@ -20,7 +21,7 @@ class CareQueueQuery(PageQuery):
         pattern=r"^(me|none|[1-9][0-9]{0,9})$",
         description="`me` (the token's owner), `none` (nobody assigned) or a staff member's id.",
     )
-    team: int | None = Field(None, ge=1, le=2**31 - 1, description="A team's id: assigned to it, or routed to it by category.")
+    team: int | None = Field(None, ge=1, le=MAX_ID, description="A team's id: assigned to it, or routed to it by category.")
     state: Literal[tuple(QUEUE_STATES)] | None = Field(None, description="One open state; by default all of them.")
 
 
@@ -59,9 +60,9 @@ class CareChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     assignee_id: int | None = Field(
-        None, ge=1, le=2**31 - 1, description="A staff member's id; null takes the thread from whoever has it. Left out: unchanged."
+        None, ge=1, le=MAX_ID, description="A staff member's id; null takes the thread from whoever has it. Left out: unchanged."
     )
-    team_id: int | None = Field(None, ge=1, le=2**31 - 1, description="A team's id; null: no team. Left out: unchanged.")
+    team_id: int | None = Field(None, ge=1, le=MAX_ID, description="A team's id; null: no team. Left out: unchanged.")
     state: Literal[tuple(STATES)] | None = Field(
         None,
         description="The care state to move to, after any assignment: resolved threads can only be reopened "

@@ -30,7 +30,7 @@ def list_categories():
 
 
 @bp.get(
-    "/categories/<int:category_id>",
+    "/categories/<digits:category_id>",
     tags=[TAG],
     security=auth.OPTIONAL,
     responses={200: schemas.Category, **problems.responses(404)},

@@ -1,10 +1,12 @@
-"""Field types the API's query models share."""
+"""Field types the API's path, query and body models share."""
 
 import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
+
+from community.db import MAX_ID
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -17,3 +19,8 @@ def _iso_day(value):
 
 
 Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+# An id in a path (`<digits:thread_id>`): past the id columns' range it is a 422 naming the
+# part, never a number the database refuses.
+PathId = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -24,7 +24,7 @@ def post_detail(db, post_id: int, viewer) -> dict:
 
 
 @bp.get(
-    "/posts/<int:post_id>",
+    "/posts/<digits:post_id>",
     tags=[TAG],
     security=auth.OPTIONAL,
     responses={200: schemas.Post, **problems.responses(404)},
@@ -36,7 +36,7 @@ def get_post(path: schemas.PostPath):
 
 
 @bp.patch(
-    "/posts/<int:post_id>",
+    "/posts/<digits:post_id>",
     tags=[TAG],
     security=auth.needs("write"),
     responses={200: schemas.Post, **problems.responses(403, 404)},
@@ -54,7 +54,7 @@ def update_post(path: schemas.PostPath, body: ws.PostChanges):
 
 
 @bp.delete(
-    "/posts/<int:post_id>",
+    "/posts/<digits:post_id>",
     tags=[TAG],
     security=auth.needs("write"),
     responses={204: None, **problems.responses(403, 404)},
@@ -81,7 +81,7 @@ def _vote(post_id: int, value: int):
 
 
 @bp.put(
-    "/posts/<int:post_id>/vote",
+    "/posts/<digits:post_id>/vote",
     tags=[TAG],
     security=auth.needs("write"),
     responses={200: ws.VoteResult, **problems.responses(403, 404)},
@@ -93,7 +93,7 @@ def vote(path: schemas.PostPath, body: ws.VoteBody):
 
 
 @bp.delete(
-    "/posts/<int:post_id>/vote",
+    "/posts/<digits:post_id>/vote",
     tags=[TAG],
     security=auth.needs("write"),
     responses={200: ws.VoteResult, **problems.responses(403, 404)},

@@ -7,6 +7,8 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as ModelError
 
+from community.json_depth import MAX_DEPTH, nests_deeper_than
+
 MEDIA_TYPE = "application/problem+json"
 
 
@@ -60,6 +62,20 @@ def from_model_error(exc: ModelError) -> Response:
         listed.append({"field": where, "message": error["msg"]})
     detail = "; ".join(f"{e['field'] or 'request'}: {e['message']}" for e in listed[:5])
     return problem(422, detail or "The request is not valid.", errors=listed)
+
+
+def refuse_deep_json() -> Response | None:
+    """Runs before every API view: a JSON body nested deeper than MAX_DEPTH is refused before the
+    parser recurses into it (a few thousand levels would exhaust the stack: a 500)."""
+    if not request.is_json:  # only a JSON media type is ever parsed as JSON
+        return None
+    if nests_deeper_than(request.get_data(cache=True), MAX_DEPTH):
+        detail = (
+            f"The JSON body nests arrays and objects more than {MAX_DEPTH} levels deep; "
+            "no operation reads more than a few."
+        )
+        return problem(422, detail, errors=[{"field": "", "message": detail}])
+    return None
 
 
 def responses(*statuses: int) -> dict:

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.api.fields import PathId
 from app.api.pages import PageMeta, PageQuery
 
 
@@ -86,15 +87,15 @@ class Thread(ThreadSummary):
 
 
 class ThreadPath(BaseModel):
-    thread_id: int = Field(ge=1, le=2**31 - 1)
+    thread_id: PathId
 
 
 class PostPath(BaseModel):
-    post_id: int = Field(ge=1, le=2**31 - 1)
+    post_id: PathId
 
 
 class CategoryPath(BaseModel):
-    category_id: int = Field(ge=1, le=2**31 - 1)
+    category_id: PathId
 
 
 class ThreadListQuery(PageQuery):

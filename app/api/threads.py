@@ -54,7 +54,7 @@ def thread_detail(db, thread, viewer, page: int = 1, per_page: int = 30) -> dict
 
 
 @bp.get(
-    "/threads/<int:thread_id>",
+    "/threads/<digits:thread_id>",
     tags=[TAG],
     security=auth.OPTIONAL,
     responses={200: schemas.Thread, **problems.responses(404)},
@@ -100,7 +100,7 @@ def create_thread(body: ws.AskBody):
 
 
 @bp.patch(
-    "/threads/<int:thread_id>",
+    "/threads/<digits:thread_id>",
     tags=[TAG],
     security=auth.needs("write"),
     responses={200: schemas.Thread, **problems.responses(403, 404)},
@@ -122,7 +122,7 @@ def update_thread(path: schemas.ThreadPath, body: ws.ThreadChanges):
 
 
 @bp.post(
-    "/threads/<int:thread_id>/answers",
+    "/threads/<digits:thread_id>/answers",
     tags=[TAG],
     security=auth.needs("write"),
     responses={201: ws.created(schemas.Post, "The new answer in the API."), **problems.responses(403, 404)},
@@ -152,7 +152,7 @@ def _answer_of(db, thread: Thread, post_id: int, viewer) -> Post:
 
 
 @bp.put(
-    "/threads/<int:thread_id>/accepted-answer",
+    "/threads/<digits:thread_id>/accepted-answer",
     tags=[TAG],
     security=auth.needs("write"),
     responses={200: schemas.Thread, **problems.responses(403, 404)},
@@ -171,7 +171,7 @@ def accept_answer(path: schemas.ThreadPath, body: ws.AcceptBody):
 
 
 @bp.delete(
-    "/threads/<int:thread_id>/accepted-answer",
+    "/threads/<digits:thread_id>/accepted-answer",
     tags=[TAG],
     security=auth.needs("write"),
     responses={200: schemas.Thread, **problems.responses(403, 404)},

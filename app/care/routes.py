@@ -11,7 +11,7 @@ from app.care import bp
 from app.care.forms import AssignForm, EscalateForm, NoteForm, StateForm, TicketForm
 from app.db import get_session
 from app.extensions import write_limited
-from app.web import page_arg, viewer
+from app.web import id_arg, page_arg, viewer
 from community import care, care_queue, categories, staff_notes, threads
 from community.errors import ValidationError
 from community.models import Thread
@@ -24,20 +24,13 @@ def require_staff():
         abort(403)
 
 
-def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args[name]) if request.args.get(name) else None
-    except ValueError:
-        return None
-
-
 @bp.route("")
 def queue():
     db = get_session()
     filters = care_queue.QueueFilter(
-        category_id=_int_arg("category"),
+        category_id=id_arg("category"),
         assignee=request.args.get("assignee") or None,
-        team_id=_int_arg("team"),
+        team_id=id_arg("team"),
         state=request.args.get("state") or None,
     )
     try:

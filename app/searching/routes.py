@@ -7,17 +7,12 @@ from app import page_cache
 from app.db import get_session
 from app.extensions import account_or_ip, limiter, search_limit
 from app.searching import backend, bp, result_cache, visitor
-from app.web import date_arg, page_arg, viewer
+from app.web import date_arg, id_arg, page_arg, viewer
 from community import categories, permissions, search_log, threads
 from search.backend import SORTS, STATUSES, SearchRequest
 from search.service import run_search, similar_threads
 
 MAX_PAGE = 100
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def search_request_from_args(problems: list[str]) -> SearchRequest:
@@ -26,7 +21,7 @@ def search_request_from_args(problems: list[str]) -> SearchRequest:
     sort = request.args.get("sort") or "relevance"
     return SearchRequest(
         text=request.args.get("q", ""),
-        category_id=_int_arg("category"),
+        category_id=id_arg("category"),
         tag=(request.args.get("tag") or "").strip().lower()[:30] or None,
         status=status if status in STATUSES else None,
         since=date_arg("since", problems),
@@ -129,7 +124,7 @@ def open_result(post_id: int):
     """Follow a search result to its best-matching post, noting the click when q and pos make sense."""
     db = get_session()
     post = threads.get_post(db, post_id, None)
-    query_id, position = _int_arg("q"), _int_arg("pos")
+    query_id, position = id_arg("q"), id_arg("pos")
     if query_id and position and search_log.log_click(db, query_id, post.thread_id, position):
         db.commit()
     return redirect(url_for("threads.post_link", post_id=post.id))

@@ -130,7 +130,7 @@ def suspend(username: str):
     member = accounts.get_by_username(db, username)
     form = SuspendForm()
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:  # the form has no such field when CSRF is off
             abort(400)
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("users.profile", username=member.username))

@@ -356,3 +356,35 @@ def on_each_worker(server: LiveServer, action) -> list:
             for pid in others:
                 resume(pid)
     return results
+
+
+def failed_sign_ins(server: LiveServer, serving: list[int]) -> list[tuple[int, int]]:
+    """One wrong password from one address per entry of `serving`, served by the worker it names
+    (the others paused, so the kernel hands the connection to the running one): [(worker pid,
+    status)]. Each try uses another name, so only the per-address rate limit counts them (not the
+    per-name sign-in guard)."""
+
+    def sign_in_posts() -> list[int]:
+        return [pid for pid, _, method, path in server.access() if method == "POST" and path == "/login"]
+
+    earlier = len(sign_in_posts())
+    served = []
+    for busy in serving:
+        client = Client(server.base)
+        client.read_token("/login")
+        idle = [pid for pid in server.workers() if pid != busy]
+        for pid in idle:
+            pause(pid)
+        try:
+            attempt = {"login": f"nobody{earlier + len(served)}", "password": "wrong-password"}
+            status = client.post("/login", attempt).status
+        finally:
+            for pid in idle:
+                resume(pid)
+        served.append((busy, status))
+    # The access log says which worker served each sign-in (it is written just after the response).
+    deadline = time.monotonic() + 10
+    while len(posts := sign_in_posts()) < earlier + len(served) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert posts[earlier:] == list(serving), "a sign-in was served by a paused worker"
+    return served

@@ -1,9 +1,8 @@
 """Rate limits and Redis: the site keeps working when Redis is down, and with Redis up the limits
-are shared by every worker (without it each worker would count on its own)."""
+are shared by every worker (with memory storage each worker would count on its own)."""
 
 import os
 import socket
-import time
 import urllib.parse
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from community.models import Post
 from tests.conftest import require
 from tests.factories import make_category, make_thread, make_user
-from tests.faults.conftest import Client, confirmed_post_id, free_port, pause, resume, server_errors
+from tests.faults.conftest import Client, confirmed_post_id, failed_sign_ins, free_port, server_errors
 
 pytestmark = pytest.mark.faults
 
@@ -63,39 +62,14 @@ def _redis_or_skip() -> redis.Redis:
     return client
 
 
-def _failed_sign_ins(server, workers: list[int]) -> list[tuple[int, int]]:
-    """Four wrong passwords from one address, two served by each worker (the other one paused,
-    so the kernel hands the connection to the running one). Each try uses another name, so only
-    the per-address rate limit counts them (not the per-name sign-in guard)."""
-    served = []
-    for attempt in range(4):
-        busy, idle = workers[attempt // 2], workers[1 - attempt // 2]
-        client = Client(server.base)
-        client.read_token("/login")
-        pause(idle)
-        try:
-            status = client.post("/login", {"login": f"nobody{attempt}", "password": "wrong-password"}).status
-        finally:
-            resume(idle)
-        served.append((busy, status))
-    # The access log says which worker served each sign-in (it is written just after the response).
-    deadline = time.monotonic() + 10
-    while True:
-        posts = [pid for pid, _, method, path in server.access() if method == "POST" and path == "/login"]
-        if len(posts) >= len(served) or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert posts == [pid for pid, _ in served], "a sign-in was served by the paused worker"
-    return served
-
-
 def test_rate_limits_are_shared_by_all_workers_through_redis(start_server, engine):
     # (engine: the failed sign-ins leave throttle rows, which the shared clean-up then removes)
     store = _redis_or_skip()
     store.flushdb()
     try:
         shared = start_server(workers=2, REDIS_URL=TEST_REDIS_URL, RATELIMIT_LOGIN="3 per minute")
-        served = _failed_sign_ins(shared, shared.wait_for_workers(2))
+        first, second = shared.wait_for_workers(2)
+        served = failed_sign_ins(shared, [first, first, second, second])
         assert len({pid for pid, _ in served}) == 2
         assert [status for _, status in served] == [400, 400, 400, 429]
     finally:
@@ -103,9 +77,9 @@ def test_rate_limits_are_shared_by_all_workers_through_redis(start_server, engin
         store.close()
 
 
-def test_without_redis_each_worker_counts_on_its_own(start_server, engine):
+def test_with_memory_storage_each_worker_counts_on_its_own(start_server, engine):
     """The control for the test above: it would pass by accident if one worker served every try."""
-    alone = start_server(workers=2, RATELIMIT_LOGIN="3 per minute")
-    served = _failed_sign_ins(alone, alone.wait_for_workers(2))
+    alone = start_server(workers=2, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_LOGIN="3 per minute")
+    first, second = alone.wait_for_workers(2)
+    served = failed_sign_ins(alone, [first, first, second, second])
     assert [status for _, status in served] == [400, 400, 400, 400]
-

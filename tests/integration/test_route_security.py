@@ -6,6 +6,7 @@
 3. Security headers on every GET page (and on error pages); HSTS and cookie flags in production.
 4. Session fixation: sign-in issues a new session; an old cookie never carries the new identity.
 5. `next` redirects never leave the site.
+6. Numbers past the integer range, in a path, a query string or a form, are never a server error.
 
 ROUTES and ARGUMENTS below are the classification: a route missing from ROUTES, or a URL
 argument missing from ARGUMENTS, fails the tests until someone classifies it.
@@ -40,7 +41,7 @@ from community import (
     voting,
     webhooks,
 )
-from community.db import Base
+from community.db import MAX_ID, Base
 from community.models import Category, Follow, Notification, Role, Thread, User, Vote, WebhookDelivery
 from tests.conftest import _empty_all_tables
 from tests.factories import PASSWORD, VOTER_REPUTATION, make_answer, make_category, make_thread, make_user
@@ -444,13 +445,15 @@ def methods_of(rule) -> set[str]:
     return set(rule.methods) - IGNORED_METHODS
 
 
-def build_url(rule, scene) -> str:
-    """The rule's URL with real values; fails for an argument nobody has said how to fill."""
+def build_url(rule, scene, **fixed) -> str:
+    """The rule's URL with real values (or the `fixed` ones); fails for an argument nobody has said how to fill."""
     overrides = route_of(rule).args
     missing = sorted(name for name in rule.arguments if name not in overrides and name not in ARGUMENTS)
     if missing:
         pytest.fail(f"{rule.rule} ({rule.endpoint}): no value for URL argument(s) {missing}; add them to ARGUMENTS")
-    values = {name: (overrides.get(name) or ARGUMENTS[name])(scene) for name in rule.arguments}
+    values = {
+        name: fixed[name] if name in fixed else (overrides.get(name) or ARGUMENTS[name])(scene) for name in rule.arguments
+    }
     built = rule.build(values, append_unknown=False)
     assert built is not None, f"{rule.rule} could not be built from {values}"
     return built[1]
@@ -811,6 +814,7 @@ def production_app(monkeypatch, database_url, engine, tmp_path):
     settings.SEARCH_INDEX_DIR = str(tmp_path / "index")
     settings.SEARCH_INDEXER = "sync"  # no background thread in a test
     settings.WEBHOOK_SENDER = "sync"
+    settings.MAIL_SENDER = "worker"  # its sending thread would outlive the test and write to the shared tables
     settings.RATELIMIT_ENABLED = False  # limits are not what this checks
     app = create_app(settings)
     yield app
@@ -977,3 +981,105 @@ def test_an_on_site_next_is_still_followed(plain_app, member):
     assert is_login_redirect(sent)
     response = visitor.post(sent.headers["Location"], data={"login": "member", "password": PASSWORD})
     assert response.headers["Location"] == "/ask"
+
+
+# --- 6. Numbers past the integer range ------------------------------------------------------
+
+# Past PostgreSQL's INTEGER, past every database's BIGINT, and past anything by far.
+PAST_RANGE = (MAX_ID + 1, 2**63, 10**20 - 1, 10**4000)
+INTEGER_PART = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
+
+
+def integer_parts(rule) -> list[str]:
+    return INTEGER_PART.findall(rule.rule)
+
+
+def test_an_id_past_the_integer_range_is_not_found_on_every_route(plain_app, engine, scene):
+    """Every GET and POST route with an integer path part answers 404 for a number past what the
+    id columns hold, to the admin (who may use every route) and to a visitor, and nothing changes."""
+    clients = {"visitor": sign_in(plain_app, None), "admin": sign_in(plain_app, "boss")}
+    before = snapshot(engine)
+    walked, failures = set(), []
+    for rule in rules_of(plain_app):
+        for name in integer_parts(rule):
+            for method in sorted(methods_of(rule) & {"GET", "POST"}):
+                walked.add(f"{method} {rule.rule}")
+                data = route_of(rule).data(scene) if method == "POST" else {}
+                for value in PAST_RANGE:
+                    url = build_url(rule, scene, **{name: value})
+                    for who, client in clients.items():
+                        response = send(client, method, url, data)
+                        if response.status_code != 404:
+                            failures.append(f"{method} {url[:80]} ({who}): {response.status_code}")
+    assert len(walked) >= 40, sorted(walked)
+    assert not failures, "\n".join(failures)
+    assert changed_tables(before, snapshot(engine)) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/t/99999999999999999999", "/t/9223372036854775808", "/p/2147483648/revisions", "/t/" + "9" * 5000]
+)
+def test_the_thread_and_post_pages_past_the_range_are_the_not_found_page(plain_app, path):
+    response = plain_app.test_client().get(path)
+
+    assert response.status_code == 404
+    assert "Page not found" in text(response)
+
+
+# Query-string names the pages read as numbers (ids, page numbers, a period's days, a search click's position).
+NUMBER_ARGS = ("page", "category", "team", "assignee", "watchlist", "days", "canned", "q", "pos", "target_id")
+HUGE_NUMBERS = (str(MAX_ID), str(MAX_ID + 1), str(2**63), "9" * 20, "9" * 5000)
+
+
+@pytest.mark.parametrize("value", HUGE_NUMBERS, ids=lambda v: v if len(v) < 25 else f"{len(v)}-digits")
+def test_huge_numbers_in_the_query_string_never_break_a_page(plain_app, scene, value):
+    """Every GET page, read by the admin with every number it might read set past the range,
+    answers as it does without them: no page turns into a server error."""
+    client = sign_in(plain_app, "boss")
+    failures = []
+    for rule in rules_of(plain_app):
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        url = build_url(rule, scene)
+        expected = client.get(url).status_code
+        response = client.get(url, query_string=dict.fromkeys(NUMBER_ARGS, value))
+        # A page that reads `category` as a slug says it does not know that one.
+        slug_not_found = response.status_code == 404 and rule.endpoint == "users.leaderboard"
+        if response.status_code != expected and not slug_not_found:
+            failures.append(f"GET {url}: {response.status_code}, {expected} without the numbers")
+    assert not failures, "\n".join(failures)
+
+
+# Form fields that name a row by its id, a number of days or a position; each route's own data
+# gives the rest, so the number is the only thing wrong with the request.
+FORM_NUMBERS = ("category", "original", "target", "days", "position", "user_id", "category_id", "assignee", "team")
+# A flashed error, a field's error, the form's errors, or an error page.
+ERROR_SHOWN = re.compile(r'class="(flash flash-error|error|form-errors|error-page)"')
+
+
+def test_huge_numbers_in_a_form_are_refused_and_change_nothing(plain_app, engine, scene):
+    """Each number a form carries (a hidden id, a select's value, a typed count) set past the range:
+    the admin's request is answered without a server error, with a message, and writes nothing."""
+    client = sign_in(plain_app, "boss")
+    walked, failures = set(), []
+    for rule in rules_of(plain_app):
+        if "POST" not in rule.methods:
+            continue
+        route = route_of(rule)
+        url = build_url(rule, scene)
+        for name in sorted(set(route.data(scene)) & set(FORM_NUMBERS)):
+            walked.add(f"{rule.endpoint} {name}")
+            for value in HUGE_NUMBERS[1:]:
+                where = f"POST {url} {name}={value[:20]}"
+                before = snapshot(engine)
+                response = send(client, "POST", url, {**route.data(scene), name: value})
+                if changed := changed_tables(before, snapshot(engine)):
+                    failures.append(f"{where}: changed {changed}")
+                # Reading the page the refusal sends back to (which counts a view) comes after the check.
+                shown = text(client.get(response.headers["Location"])) if response.status_code == 302 else text(response)
+                if response.status_code >= 500:
+                    failures.append(f"{where}: {response.status_code}")
+                elif not ERROR_SHOWN.search(shown):
+                    failures.append(f"{where}: no message says what is wrong")
+    assert len(walked) >= 10, sorted(walked)
+    assert not failures, "\n".join(failures)

@@ -22,7 +22,7 @@ def test_openapi_document_is_3_1_and_lists_every_api_route(app, client):
     routed = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") and rule.endpoint not in ("api.openapi_document", "api.reference_page"):
-            path = str(rule).replace("<int:", "{").replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule.rule)  # <digits:thread_id> -> {thread_id}
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routed.add((path, method.lower()))
     assert routed == documented
