@@ -7,7 +7,7 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as ModelError
 
-from community.json_depth import MAX_DEPTH, nests_deeper_than
+from app.api.json_depth import MAX_DEPTH, nests_deeper_than
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -67,7 +67,8 @@ def from_model_error(exc: ModelError) -> Response:
 def refuse_deep_json() -> Response | None:
     """Runs before every API view: a JSON body nested deeper than MAX_DEPTH is refused before the
     parser recurses into it (a few thousand levels would exhaust the stack: a 500)."""
-    if not request.is_json:  # only a JSON media type is ever parsed as JSON
+    # Only operations that take a body read one, and only a JSON media type is parsed as JSON.
+    if request.method not in ("POST", "PUT", "PATCH") or not request.is_json:
         return None
     if nests_deeper_than(request.get_data(cache=True), MAX_DEPTH):
         detail = (

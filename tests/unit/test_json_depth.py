@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from community.json_depth import MAX_DEPTH, nests_deeper_than
+from app.api.json_depth import MAX_DEPTH, nests_deeper_than
 
 
 def nested(depth: int, inner: str = "") -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from community import accepting, api_tokens
 from community.db import MAX_ID, Base
-from community.json_depth import MAX_DEPTH
+from app.api.json_depth import MAX_DEPTH
 from community.models import Role
 from tests.factories import make_answer, make_category, make_thread, make_user
 from tests.integration.api.contract import problem
