@@ -26,6 +26,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from community import mail
+from community.background import FailureLog
 from community.db import lock_row, utcnow
 from community.models import MailMessage, Notification
 from community.notifications import KINDS
@@ -249,6 +250,7 @@ class BackgroundMailer:
 
     def __init__(self, app: Flask, factory: sessionmaker, interval: float):
         self.app, self.factory, self.interval = app, factory, interval
+        self.failures = FailureLog(log, "sending mail")
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -271,8 +273,10 @@ class BackgroundMailer:
             self._wake.clear()
             try:
                 send_all_due(self.app, self.factory)
-            except Exception:  # keep the thread alive; the messages stay pending
-                log.exception("sending mail failed; will retry")
+            except Exception as exc:  # keep the thread alive; the messages stay pending
+                self.failures.failed(exc)
+                continue
+            self.failures.succeeded()
 
 
 def init_app(app: Flask) -> None:
