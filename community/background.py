@@ -21,9 +21,10 @@ def describe(exc: BaseException) -> str:
 
 
 class FailureLog:
-    def __init__(self, logger: logging.Logger, doing: str, clock=time.monotonic):
+    def __init__(self, logger: logging.Logger, doing: str, then: str = "will retry", clock=time.monotonic):
         self.logger = logger
         self.doing = doing
+        self.then = then  # what happens instead, for the log line
         self.clock = clock
         self._failing: str | None = None
         self._failures = 0
@@ -34,7 +35,7 @@ class FailureLog:
         self._failures += 1
         now = self.clock()
         if reason != self._failing:
-            self.logger.error("%s failed: %s; will retry", self.doing, reason, exc_info=exc)
+            self.logger.error("%s failed: %s; %s", self.doing, reason, self.then, exc_info=exc)
             self._failing, self._logged_at = reason, now
         elif now - self._logged_at >= REPEAT_EVERY:
             self.logger.warning("%s still failing (%d attempts): %s", self.doing, self._failures, reason)

@@ -93,7 +93,7 @@ def test_answers_wait_for_an_unwritable_index_and_staff_see_why(app, session, pe
     login(staff, "staff_sal")
     shown = banner(staff)
     assert shown.startswith("<p><strong>Search index is 2 changes behind</strong>, oldest waiting since")
-    assert "after 2 attempts: <code>Not a directory</code>" in shown
+    assert "after 2 attempts: Not a directory." in shown
     admin = app.test_client()
     login(admin, "admin_ada")
     assert "Search index is 2 changes behind" in banner(admin, "/admin/categories")
