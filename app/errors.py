@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.api import problems
 from app.db import get_session
+from community.background import describe
 from community.errors import NotFound, PermissionDenied, ValidationError
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,7 @@ def _forget_session() -> None:
 def database_unavailable(exc: Exception):
     """503 with Retry-After when the database is away, restarting or out of connections:
     the client can try again, and no traceback reaches it."""
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    log.warning("database unavailable for %s %s: %s", request.method, request.path, reason[0] if reason else exc.__class__.__name__)
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, describe(exc))
     _forget_session()
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
     if problems.is_api_request():

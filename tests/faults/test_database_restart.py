@@ -15,11 +15,14 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from app import create_app
+from app.db import get_session
 from community import webhooks
 from community.db import make_engine, make_session_factory
 from community.models import MailMessage, Notification, Post, WebhookDelivery
+from config import TestingConfig
 from migrations import upgrade_database
 from tests.factories import VOTER_REPUTATION, make_category, make_thread, make_user
 from tests.faults.conftest import (
@@ -294,3 +297,40 @@ def _run_restart(cluster, factory, receiver, start_server, stop_mode, thread_id,
         f"stop -m {stop_mode}: {len(seen)} requests, {len(confirmed)} answers confirmed, "
         f"{len(unavailable)} answered 503 over an outage of {restarted - stopped:.1f} s"
     )
+
+
+def test_a_connection_ended_after_the_page_was_made_does_not_fail_it(private_postgres, tmp_path):
+    """PostgreSQL ends a request's connection between the view and the session's closing (a fast
+    shutdown does that to every connection): the finished page is still served, and the next
+    request gets a working connection."""
+    cluster = private_postgres
+    app = create_app(TestingConfig(cluster.url, search_index_dir=str(tmp_path / "index")))
+    admin = make_engine(cluster.url)
+    try:
+        with app.extensions["hearth.sessionmaker"]() as db:
+            thread = make_thread(db, title="Heat pump hums at night")
+            db.commit()
+            path = f"/t/{thread.id}/{thread.slug}"
+        ended: list[int] = []
+
+        @app.after_request
+        def end_the_connection(response):
+            if not ended:
+                pid = get_session().scalar(text("SELECT pg_backend_pid()"))
+                with admin.connect() as conn:
+                    assert conn.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+                ended.append(pid)
+            return response
+
+        client = app.test_client()
+        first = client.get(path)
+        assert ended and first.status_code == 200, first.status_code
+        assert "Heat pump hums at night" in first.get_data(as_text=True)
+        again = client.get(path)
+        assert again.status_code == 200
+        with app.extensions["hearth.sessionmaker"]() as db:
+            assert db.scalar(text("SELECT pg_backend_pid()")) != ended[0]
+    finally:
+        app.extensions["hearth.search"].close()
+        app.extensions["hearth.engine"].dispose()
+        admin.dispose()

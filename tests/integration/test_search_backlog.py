@@ -72,7 +72,11 @@ def banner(client, path: str = "/staff/care") -> str | None:
 
 def outbox(session) -> list[tuple[int, int, str | None]]:
     session.rollback()
-    return list(session.execute(select(SearchOutbox.thread_id, SearchOutbox.attempts, SearchOutbox.last_error)).all())
+    return list(
+        session.execute(
+            select(SearchOutbox.thread_id, SearchOutbox.attempts, SearchOutbox.last_error).order_by(SearchOutbox.id)
+        ).all()
+    )
 
 
 def test_answers_wait_for_an_unwritable_index_and_staff_see_why(app, session, people):
