@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from community.background import describe
 from community.db import make_engine, make_session_factory
 
+log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     engine = make_engine(
@@ -23,9 +24,6 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["hearth.sessionmaker"]()
     return g.db_session
-
-
-log = logging.getLogger(__name__)
 
 
 def _close_session(_exc=None) -> None:

@@ -52,8 +52,8 @@ def _page(status: int, message: str | None = None):
 
 
 def _forget_session() -> None:
-    """Drop the request's session without touching a connection that may be dead: a rollback
-    on it would fail again, and the pool checks connections before handing them out."""
+    """End the request's session; a connection the database already ended is dropped rather than
+    rolled back (the pool checks connections before handing them out again)."""
     session = g.pop("db_session", None)
     if session is None:
         return
