@@ -11,6 +11,7 @@ from community.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 
+
 def init_app(app: Flask) -> None:
     engine = make_engine(
         app.config["DATABASE_URL"], sqlite_busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
