@@ -1,5 +1,6 @@
 """Command-line tools: database, accounts, demo content, search, reputation, badges, tone and webhooks."""
 
+import logging
 import secrets
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from app.mail_cli import mail_cli
 from app.webhooks_cli import webhooks_cli
 from app.db import get_session
 from community import accounts, badges, demo, reputation, tone, vote_audit
+from community.background import FailureLog
 from community.errors import ValidationError
 from community.models import Role
 from migrations import upgrade_database
@@ -147,12 +149,19 @@ def search_optimize():
 @click.option("--once", is_flag=True, help="Drain the outbox once and exit.")
 def search_worker(interval: float, once: bool):
     factory, backend = _search_parts()
+    failures = FailureLog(logging.getLogger("search.worker"), "search indexing")
     click.echo("Search worker started; press Ctrl+C to stop.")
     while True:
         try:
             applied = indexer.drain(factory, backend)
+            failures.succeeded()
         except LockError:
             applied = 0  # another indexer holds the writer; it drains the same outbox
+        except Exception as exc:  # the index or the database is away: the rows wait, retry
+            if once:
+                raise
+            failures.failed(exc)
+            applied = 0
         if applied:
             click.echo(f"Indexed {applied} threads.")
         if once:

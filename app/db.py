@@ -1,9 +1,15 @@
 """One database session per request, closed at teardown; views commit once."""
 
+import logging
+
 from flask import Flask, current_app, g
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from community.background import describe
 from community.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -23,5 +29,12 @@ def get_session() -> Session:
 
 def _close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except DBAPIError as exc:
+        # The database ended the connection (a restart) after the response was made: the
+        # rollback that closing sends fails, but the response stands. Drop the connection.
+        log.warning("database connection lost while closing a session: %s", describe(exc))
+        session.invalidate()

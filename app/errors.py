@@ -1,12 +1,19 @@
-"""Friendly error pages; service errors become 400, 403 and 404."""
+"""Friendly error pages; service errors become 400, 403 and 404, an unreachable database 503."""
 
-from flask import Flask, current_app, render_template, request
+import logging
+
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.api import problems
 from app.db import get_session
+from community.background import describe
 from community.errors import NotFound, PermissionDenied, ValidationError
+
+log = logging.getLogger(__name__)
 
 TITLES = {
     400: "That request could not be used",
@@ -25,6 +32,14 @@ DETAILS = {
     405: "This address does not take that method.",
     500: "Something went wrong on our side; it has been logged.",
 }
+
+# How long a client is asked to wait when the database cannot be reached (a restart, a
+# failover, every connection busy): PostgreSQL usually takes a few seconds to come back.
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_DETAIL = (
+    f"The database cannot be reached for a moment, so this request could not be completed. Retry "
+    f"after {RETRY_AFTER_SECONDS} seconds; before repeating a write, read back whether it was saved."
+)
 
 
 def _page(status: int, message: str | None = None, headers: dict | None = None):
@@ -62,7 +77,37 @@ def _method_not_allowed(exc):
     return _page(405, message, {"Allow": ", ".join(methods)} if methods else None)
 
 
+def _forget_session() -> None:
+    """End the request's session; a connection the database already ended is dropped rather than
+    rolled back (the pool checks connections before handing them out again)."""
+    session = g.pop("db_session", None)
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except DBAPIError:
+        session.invalidate()
+    session.close()
+
+
+def database_unavailable(exc: Exception):
+    """503 with Retry-After when the database is away, restarting or out of connections:
+    the client can try again, and no traceback reaches it."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, describe(exc))
+    _forget_session()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if problems.is_api_request():
+        return problems.problem(503, UNAVAILABLE_DETAIL, headers=headers)
+    # Rendered without the context processors: Flask-Login's would read the signed-in member
+    # from the database.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(retry_after=RETRY_AFTER_SECONDS)
+    return page, 503, headers
+
+
 def init_app(app: Flask) -> None:
+    for error in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(error, database_unavailable)
+
     @app.errorhandler(NotFound)
     def not_found(exc):
         return _page(404, str(exc))

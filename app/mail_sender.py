@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from app import mail_mbox
 from community import mail
+from community.background import FailureLog
 from community.db import lock_row, utcnow
 from community.models import MailMessage, Notification
 from community.notifications import KINDS
@@ -251,6 +252,7 @@ class BackgroundMailer:
 
     def __init__(self, app: Flask, factory: sessionmaker, interval: float):
         self.app, self.factory, self.interval = app, factory, interval
+        self.failures = FailureLog(log, "sending mail")
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -273,8 +275,10 @@ class BackgroundMailer:
             self._wake.clear()
             try:
                 send_all_due(self.app, self.factory)
-            except Exception:  # keep the thread alive; the messages stay pending
-                log.exception("sending mail failed; will retry")
+            except Exception as exc:  # keep the thread alive; the messages stay pending
+                self.failures.failed(exc)
+                continue
+            self.failures.succeeded()
 
 
 def wake(app: Flask) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from community import care, webhooks
+from community.background import FailureLog
 from community.db import lock_row, utcnow
 from community.models import WebhookDelivery, WebhookEndpoint
 
@@ -255,6 +256,7 @@ class BackgroundSender:
         self.session_factory = session_factory
         self.timeout = timeout
         self.interval = interval
+        self.failures = FailureLog(log, "sending webhooks")
         self._wake = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -288,8 +290,10 @@ class BackgroundSender:
                 return
             try:
                 deliver_all_due(self.session_factory, timeout=self.timeout)
-            except Exception:  # keep the thread alive; the deliveries stay pending
-                log.exception("sending webhooks failed; will retry")
+            except Exception as exc:  # keep the thread alive; the deliveries stay pending
+                self.failures.failed(exc)
+                continue
+            self.failures.succeeded()
 
 
 def _touches_deliveries(session: Session) -> bool:

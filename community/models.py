@@ -375,6 +375,11 @@ class SearchOutbox(Base):
     id: Mapped[intpk]
     thread_id: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[timestamp]
+    # Failed attempts to apply the row to the index, and why the last one failed: staff are
+    # shown how far behind the index is and why (the indexer retries on its own).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SearchQuery(Base):

@@ -3,17 +3,26 @@
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from whoosh.index import LockError
 
+from community.background import FailureLog, describe
+from community.db import utcnow
 from community.models import SearchOutbox
 from search.backend import SearchBackend, batched
 from search.documents import all_public_thread_ids, build_documents, iter_documents
 
 log = logging.getLogger(__name__)
 BATCH = 200
+# Changes normally reach the index within a second or two; staff are told once the oldest
+# waiting one is older than this, or at once when indexing failed.
+LAG_TOLERATED = timedelta(minutes=2)
+MAX_ERROR = 300
 
 
 def drain(session_factory: sessionmaker, backend: SearchBackend, batch: int = BATCH) -> int:
@@ -30,26 +39,77 @@ def drain(session_factory: sessionmaker, backend: SearchBackend, batch: int = BA
             ).all()
             if not rows:
                 return done
-            with backend.writer() as writer:
-                # Re-read under the lock: another drainer may have applied these already.
-                rows = session.execute(
-                    select(SearchOutbox.id, SearchOutbox.thread_id).order_by(SearchOutbox.id).limit(batch)
-                ).all()
-                if not rows:
-                    return done
-                thread_ids = list(dict.fromkeys(thread_id for _, thread_id in rows))
-                documents, removed = build_documents(session, thread_ids)
-                for document in documents:
-                    writer.update(document)
-                for thread_id in removed:
-                    writer.remove(thread_id)
+            waiting = [row_id for row_id, _ in rows]
+            try:
+                with backend.writer() as writer:
+                    # Re-read under the lock: another drainer may have applied these already.
+                    rows = session.execute(
+                        select(SearchOutbox.id, SearchOutbox.thread_id).order_by(SearchOutbox.id).limit(batch)
+                    ).all()
+                    if not rows:
+                        return done
+                    thread_ids = list(dict.fromkeys(thread_id for _, thread_id in rows))
+                    documents, removed = build_documents(session, thread_ids)
+                    for document in documents:
+                        writer.update(document)
+                    for thread_id in removed:
+                        writer.remove(thread_id)
+            except LockError:
+                raise  # another process is writing: not a failure
+            except Exception as exc:
+                if not isinstance(exc, SQLAlchemyError):  # the database failed: nowhere to write it
+                    _note_failure(session, waiting, exc)
+                raise
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row_id for row_id, _ in rows])))
             session.commit()
             done += len(thread_ids)
 
 
+def _note_failure(session: Session, row_ids: list[int], exc: Exception) -> None:
+    """Write why the index could not take these rows on them, for staff to see (best effort:
+    the caller raises the failure itself)."""
+    try:
+        session.rollback()  # a fresh transaction: SQLite may refuse to turn a stale read into a write
+        session.execute(
+            update(SearchOutbox)
+            .where(SearchOutbox.id.in_(row_ids))
+            .values(attempts=SearchOutbox.attempts + 1, last_error=describe(exc)[:MAX_ERROR], last_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    except SQLAlchemyError:
+        log.warning("could not record a search indexing failure", exc_info=True)
+
+
 def pending(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Changes the index has not taken yet: how many, since when, and the last failure."""
+
+    waiting: int
+    oldest_at: datetime
+    attempts: int
+    last_error: str | None
+    last_attempt_at: datetime | None
+
+
+def backlog(session: Session, now: datetime | None = None) -> Backlog | None:
+    """What staff should know about the index falling behind, or None while it keeps up.
+
+    The oldest row carries the latest failure: every drain starts from the oldest rows."""
+    oldest = session.execute(
+        select(SearchOutbox.created_at, SearchOutbox.attempts, SearchOutbox.last_error, SearchOutbox.last_attempt_at)
+        .order_by(SearchOutbox.id)
+        .limit(1)
+    ).first()
+    if oldest is None:
+        return None
+    if not oldest.attempts and (now or utcnow()) - oldest.created_at < LAG_TOLERATED:
+        return None
+    return Backlog(pending(session), oldest.created_at, oldest.attempts, oldest.last_error, oldest.last_attempt_at)
 
 
 def reindex(session_factory: sessionmaker, backend: SearchBackend, progress: Callable[[int], None] | None = None) -> int:
@@ -98,6 +158,7 @@ class BackgroundIndexer:
         self.session_factory = session_factory
         self.backend = backend
         self.interval = interval
+        self.failures = FailureLog(log, "search indexing")
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -122,6 +183,8 @@ class BackgroundIndexer:
             try:
                 drain(self.session_factory, self.backend)
             except LockError:
-                pass  # another process holds the writer and will drain these rows
-            except Exception:  # keep the thread alive; the rows stay in the outbox
-                log.exception("search indexing failed; will retry")
+                continue  # another process holds the writer and will drain these rows
+            except Exception as exc:  # keep the thread alive; the rows stay in the outbox
+                self.failures.failed(exc)
+                continue
+            self.failures.succeeded()

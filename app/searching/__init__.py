@@ -1,17 +1,22 @@
 """Search pages, the similar-questions endpoint, and keeping the index in step after commits."""
 
+import logging
 import threading
 
 from flask import Blueprint, Flask, current_app
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.db import get_session
+from community import permissions
 from community.models import SearchOutbox
 from search import SearchBackend, make_backend
-from search.indexer import BackgroundIndexer, drain
+from search.indexer import Backlog, BackgroundIndexer, backlog, drain
 from app.searching import log_buffer
 from search.result_cache import ResultCache
 
+log = logging.getLogger(__name__)
 bp = Blueprint("search", __name__)
 _draining = threading.local()
 
@@ -24,7 +29,15 @@ def result_cache() -> ResultCache | None:
     return current_app.extensions.get("hearth.search_cache")
 
 
+def backlog_for_staff() -> Backlog | None:
+    """How far the index is behind, for the staff pages (None for anyone else, or when it keeps up)."""
+    if not permissions.is_staff(current_user):
+        return None
+    return backlog(get_session())
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["search_backlog"] = backlog_for_staff
     search_backend = make_backend(
         app.config["SEARCH_BACKEND"], app.config["SEARCH_INDEX_DIR"], engine=app.extensions["hearth.engine"]
     )
@@ -55,6 +68,8 @@ def init_app(app: Flask) -> None:
             _draining.active = True
             try:
                 drain(factory, search_backend)
+            except Exception:  # the change is committed; its rows wait in the outbox for the next drain
+                log.exception("indexing after a commit failed")
             finally:
                 _draining.active = False
 

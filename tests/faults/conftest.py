@@ -309,6 +309,21 @@ def wait_for_outbox_to_drain(database_url: str, timeout: float = 60, server: Liv
         engine.dispose()
 
 
+def finds(client: Client, word: str, post_id: int) -> bool:
+    """Whether searching for the word leads to that post."""
+    page = client.get(f"/search?q={word}")
+    assert page.status == 200, page.status
+    return re.search(rf'href="/search/open/{post_id}[?"]', page.text) is not None
+
+
+def wait_until_found(client: Client, word: str, post_id: int, server: LiveServer, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not finds(client, word, post_id):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{word} is still not found after {timeout} s\n{server.log_tail()}")
+        time.sleep(0.3)
+
+
 def run_clients(targets, timeout: float) -> list[BaseException]:
     """Run one thread per callable, wait for all of them (bounded), return what they raised."""
     errors: list[BaseException] = []

@@ -23,9 +23,11 @@ from tests.faults.conftest import (
     ROOT,
     Client,
     confirmed_post_id,
+    finds,
     on_each_worker,
     server_errors,
     wait_for_outbox_to_drain,
+    wait_until_found,
 )
 
 pytestmark = pytest.mark.faults
@@ -36,21 +38,6 @@ THREAD_LINK = re.compile(r"/t/(\d+)/")
 def outbox_rows(engine) -> int:
     with make_session_factory(engine)() as session:
         return session.scalar(select(func.count()).select_from(SearchOutbox))
-
-
-def finds(client: Client, word: str, post_id: int) -> bool:
-    """Whether searching for the word leads to that post."""
-    page = client.get(f"/search?q={word}")
-    assert page.status == 200, page.status
-    return re.search(rf'href="/search/open/{post_id}[?"]', page.text) is not None
-
-
-def wait_until_found(client: Client, word: str, post_id: int, server, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not finds(client, word, post_id):
-        if time.monotonic() > deadline:
-            pytest.fail(f"{word} is still not found after {timeout} s\n{server.log_tail()}")
-        time.sleep(0.3)
 
 
 @pytest.mark.parametrize("breakage", ["moved-away", "deleted"])
