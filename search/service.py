@@ -2,20 +2,24 @@
 
 import html
 import logging
+import time
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from community.models import Post, Thread, visible_post, visible_thread
-from search.backend import BackendResult, SearchBackend, SearchRequest
+from search.backend import BackendResult, SearchBackend, SearchRequest, batched
 from search.documents import html_to_text
 from search.result_cache import ResultCache
 
 EXCERPT_CHARS = 220
 # A title shorter than this says too little to look alike: nothing is looked up.
 SIMILAR_MIN_CHARS = 8
+# When the index lists threads the database does not have, this many hits are checked to count
+# the rest (the deepest page the site offers: 100 pages of 10).
+RECOUNT_POOL = 1000
 log = logging.getLogger(__name__)
 
 
@@ -155,24 +159,92 @@ def _matches(
     return tuple(matches)
 
 
+class _IndexUnusable(Exception):
+    """The backend failed (index missing, moved, broken), as opposed to the database."""
+
+
+def _ask(backend: SearchBackend, request: SearchRequest) -> BackendResult:
+    try:
+        return backend.search(request)
+    except Exception as exc:
+        raise _IndexUnusable from exc
+
+
+def _live_ids(session: Session, ids: list[int]) -> set[int]:
+    live: set[int] = set()
+    for chunk in batched(ids, 1000):
+        live.update(session.scalars(select(Thread.id).where(Thread.id.in_(chunk), visible_thread())))
+    return live
+
+
+def _note_missing(count: int) -> None:
+    """Tell admins (once a minute at most) that the index lists threads the database lacks."""
+    global _last_missing_note
+    now = time.monotonic()
+    if now - _last_missing_note >= 60:
+        _last_missing_note = now
+        log.warning(
+            "The search index lists %d threads the database does not show; they are left out of the "
+            "results. Run `flask search reconcile` if this lasts.", count,
+        )
+
+
+_last_missing_note = -60.0
+
+
+def _search_live(
+    session: Session, backend: SearchBackend, request: SearchRequest
+) -> tuple[BackendResult, dict[int, Thread]]:
+    """The page's hits and their threads, leaving out threads the database does not show.
+
+    The index may list threads the database lacks: for a moment after a deletion, or for good
+    when the database was restored under it. Every hit up to this page is checked, so the total
+    never counts such a thread and the later hits move up to fill the page."""
+    limit = request.page * request.per_page
+    start = limit - request.per_page
+    found = _ask(backend, replace(request, page=1, per_page=limit))
+    threads = _load_threads(session, found.thread_ids[start:])
+    earlier = _live_ids(session, found.thread_ids[:start]) if start else set()
+    if len(threads) + len(earlier) == len(found.thread_ids):
+        return replace(found, thread_ids=found.thread_ids[start:]), threads
+    if found.total > len(found.thread_ids) and limit < RECOUNT_POOL:
+        # Hits beyond this page were not checked: count from a larger pool of checked ones.
+        found = _ask(backend, replace(request, page=1, per_page=RECOUNT_POOL))
+    live = _live_ids(session, found.thread_ids)
+    _note_missing(len(found.thread_ids) - len(live))
+    ids = [thread_id for thread_id in found.thread_ids if thread_id in live]
+    complete = found.total <= len(found.thread_ids)
+    checked = replace(
+        found,
+        thread_ids=ids[start:limit],
+        total=len(ids),
+        total_exact=found.total_exact and complete,
+        partial=found.partial and bool(ids),
+    )
+    return checked, _load_threads(session, checked.thread_ids)
+
+
 def run_search(
     session: Session, backend: SearchBackend, request: SearchRequest, cache: ResultCache | None = None
 ) -> SearchPage:
     try:
         key = _cache_key(backend, cache, "search", request)
         cached = cache.get(key) if key is not None else None
-        if cached is None:
-            found = backend.search(request)
     except Exception:  # the index is unusable: the rest of the site must keep working
         log.exception("search failed")
         return SearchPage(request=request, items=[], total=0, unavailable=True)
+    threads = _load_threads(session, [m.thread_id for m in cached.matches]) if cached is not None else {}
+    if cached is not None and len(threads) < len(cached.matches):
+        cached = None  # a thread was deleted since: the results and their total are counted again
     if cached is None:
-        threads = _load_threads(session, found.thread_ids)
+        try:
+            found, threads = _search_live(session, backend, request)
+        except _IndexUnusable:
+            log.exception("search failed")
+            return SearchPage(request=request, items=[], total=0, unavailable=True)
         cached = _Found(_matches(session, backend, request, found, threads), found)
         if key is not None:
             cache.put(key, cached)
-    else:
-        threads = _load_threads(session, [m.thread_id for m in cached.matches])
     items = [
         ResultItem(
             thread=threads[m.thread_id],

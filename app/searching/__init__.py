@@ -1,6 +1,7 @@
 """Search pages, the similar-questions endpoint, and keeping the index in step after commits."""
 
 import threading
+from pathlib import Path
 
 from flask import Blueprint, Flask, current_app
 from sqlalchemy import event
@@ -35,7 +36,10 @@ def init_app(app: Flask) -> None:
     factory = app.extensions["hearth.sessionmaker"]
     log_buffer.init_app(app)
     mode = app.config["SEARCH_INDEXER"]
-    indexer = BackgroundIndexer(factory, search_backend)
+    # A worker's indexer first checks the index against the database (one process at a time),
+    # so a database restored under its index is searchable in full soon after the start.
+    check_lock = None if app.testing else Path(app.instance_path) / "search-check.lock"
+    indexer = BackgroundIndexer(factory, search_backend, check_lock=check_lock)
     app.extensions["hearth.indexer"] = indexer
 
     @event.listens_for(factory, "after_flush")
