@@ -222,7 +222,10 @@ def _restore_postgres(url, source: Path, workdir: Path) -> None:
             capture_output=True, text=True, check=False,
         )
         if made.returncode != 0:
-            raise RestoreError(f"pg_restore could not read {source} in full: {made.stderr.strip()}. Nothing was changed.")
+            raise RestoreError(
+                f"pg_restore could not read {source} in full, so it is damaged ({made.stderr.strip()}). "
+                "Nothing was changed."
+            )
         tables = _live_tables(libpq)
         drop = f"DROP TABLE IF EXISTS {', '.join(tables)} CASCADE" if tables else "SELECT 1"
         result = subprocess.run(
