@@ -83,11 +83,11 @@ def check(app: Flask, source: Path) -> Checked:
 def _check_sqlite_backup(source: Path) -> str:
     with open(source, "rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            raise RestoreError(f"{source} is not a SQLite database (a `flask backup` of one is); nothing was changed.")
+            raise RestoreError(f"{source} is not a SQLite database, so not a `flask backup` of this site. Nothing was changed.")
     if sqlite_companions(source)[1].exists():
         raise RestoreError(
             f"{source.name}-wal sits beside {source}: that is a copy of a live database, not a file made by "
-            "`flask backup`. Restore a `flask backup` file; nothing was changed."
+            "`flask backup`. Restore a `flask backup` file. Nothing was changed."
         )
     # immutable: reading the backup writes nothing beside it (no -shm, no -wal).
     uri = f"file:{pathname2url(str(source.resolve()))}?mode=ro&immutable=1"
@@ -100,7 +100,7 @@ def _check_sqlite_backup(source: Path) -> str:
                 )
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not {"alembic_version", Thread.__tablename__} <= tables:
-                raise RestoreError(f"{source} is a SQLite database but not a Hearth backup; nothing was changed.")
+                raise RestoreError(f"{source} is a SQLite database but not a Hearth backup. Nothing was changed.")
             return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise RestoreError(f"{source} cannot be read as a database ({exc}); it is damaged. Nothing was changed.") from None
@@ -116,9 +116,12 @@ def _check_postgres_archive(source: Path) -> str:
     listing = subprocess.run(["pg_restore", "--list", str(source)], capture_output=True, text=True, check=False)
     if listing.returncode != 0:
         reason = listing.stderr.strip().splitlines()[-1] if listing.stderr.strip() else "unreadable"
-        raise RestoreError(f"{source} is not a pg_dump archive made by `flask backup` ({reason}); nothing was changed.")
+        raise RestoreError(
+            f"{source} is not a readable pg_dump archive ({reason}): it is damaged, or not a `flask backup` file. "
+            "Nothing was changed."
+        )
     if not re.search(r"\bTABLE public threads\b", listing.stdout) or "alembic_version" not in listing.stdout:
-        raise RestoreError(f"{source} is a pg_dump archive but not of a Hearth database; nothing was changed.")
+        raise RestoreError(f"{source} is a pg_dump archive but not of a Hearth database. Nothing was changed.")
     data = subprocess.run(
         ["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(source)],
         capture_output=True, text=True, check=False,
@@ -234,7 +237,7 @@ def _restore_postgres(url, source: Path, workdir: Path) -> None:
             capture_output=True, text=True, check=False,
         )
         if result.returncode != 0:
-            raise RestoreError(f"The restore was rolled back; nothing was changed: {result.stderr.strip()}")
+            raise RestoreError(f"The restore failed and was rolled back ({result.stderr.strip()}). Nothing was changed.")
     finally:
         os.unlink(script)
 
