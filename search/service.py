@@ -17,9 +17,9 @@ from search.result_cache import ResultCache
 EXCERPT_CHARS = 220
 # A title shorter than this says too little to look alike: nothing is looked up.
 SIMILAR_MIN_CHARS = 8
-# When the index lists threads the database does not have, this many hits are checked to count
-# the rest (the deepest page the site offers: 100 pages of 10).
-RECOUNT_POOL = 1000
+# How many of a search's best hits (at least) are checked against the database to count them
+# (20 pages of 10); a search with more hits reports the checked count as a lower bound ("200+").
+RECOUNT_POOL = 200
 log = logging.getLogger(__name__)
 
 
@@ -195,28 +195,24 @@ _last_missing_note = -60.0
 def _search_live(
     session: Session, backend: SearchBackend, request: SearchRequest
 ) -> tuple[BackendResult, dict[int, Thread]]:
-    """The page's hits and their threads, leaving out threads the database does not show.
+    """The page's hits and their threads, counting only threads the database shows.
 
     The index may list threads the database lacks: for a moment after a deletion, or for good
-    when the database was restored under it. Every hit up to this page is checked, so the total
-    never counts such a thread and the later hits move up to fill the page."""
+    when the database was restored under it. So the total is never the index's own count: the
+    best RECOUNT_POOL hits (more on a deep page) are checked against the database in
+    one query, missing ones are left out (later hits move up to fill the page), and a search
+    with more hits than that reports the checked count as a lower bound ("200+"). The page after
+    this one is always checked too, so a lower bound still leads on to the next page."""
     limit = request.page * request.per_page
-    start = limit - request.per_page
-    found = _ask(backend, replace(request, page=1, per_page=limit))
-    threads = _load_threads(session, found.thread_ids[start:])
-    earlier = _live_ids(session, found.thread_ids[:start]) if start else set()
-    if len(threads) + len(earlier) == len(found.thread_ids):
-        return replace(found, thread_ids=found.thread_ids[start:]), threads
-    if found.total > len(found.thread_ids) and limit < RECOUNT_POOL:
-        # Hits beyond this page were not checked: count from a larger pool of checked ones.
-        found = _ask(backend, replace(request, page=1, per_page=RECOUNT_POOL))
+    found = _ask(backend, replace(request, page=1, per_page=max(limit + request.per_page, RECOUNT_POOL)))
     live = _live_ids(session, found.thread_ids)
-    _note_missing(len(found.thread_ids) - len(live))
     ids = [thread_id for thread_id in found.thread_ids if thread_id in live]
+    if len(ids) < len(found.thread_ids):
+        _note_missing(len(found.thread_ids) - len(ids))
     complete = found.total <= len(found.thread_ids)
     checked = replace(
         found,
-        thread_ids=ids[start:limit],
+        thread_ids=ids[limit - request.per_page : limit],
         total=len(ids),
         total_exact=found.total_exact and complete,
         partial=found.partial and bool(ids),
