@@ -133,26 +133,25 @@ class BackgroundIndexer:
     """A daemon thread in a web worker that drains the outbox soon after each commit, and polls
     once a second so rows committed by other workers are never left behind."""
 
-    def __init__(
-        self, session_factory: sessionmaker, backend: SearchBackend, interval: float = 1.0,
-        check_lock: Path | None = None,
-    ):
+    def __init__(self, session_factory: sessionmaker, backend: SearchBackend, interval: float = 1.0):
         self.session_factory = session_factory
         self.backend = backend
         self.interval = interval
-        # With a lock file, the thread first checks the index against the database (see
-        # repair_drift_once), so a database restored under its index is not served stale for long.
-        self.check_lock = check_lock
+        self.check_lock: Path | None = None
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def ensure_running(self) -> None:
-        """Start the thread in this process (after gunicorn forked it) if it is not running."""
+    def ensure_running(self, check_lock: Path | None = None) -> None:
+        """Start the thread in this process (after gunicorn forked it) if it is not running.
+
+        With `check_lock`, a thread started now first checks the index against the database
+        (repair_drift_once), so a database restored under its index is not searched stale for long."""
         if self._thread is not None and self._thread.is_alive():
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                self.check_lock = check_lock
                 self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
                 self._thread.start()
 
@@ -164,6 +163,8 @@ class BackgroundIndexer:
         if self.check_lock is not None:
             try:
                 repair_drift_once(self.session_factory, self.backend, self.check_lock)
+            except LockError:
+                pass  # another process holds the writer for long: the next start checks again
             except Exception:  # the index may be unreadable: searches say so, indexing retries
                 log.exception("checking the search index against the database failed")
         while True:

@@ -36,10 +36,7 @@ def init_app(app: Flask) -> None:
     factory = app.extensions["hearth.sessionmaker"]
     log_buffer.init_app(app)
     mode = app.config["SEARCH_INDEXER"]
-    # A worker's indexer first checks the index against the database (one process at a time),
-    # so a database restored under its index is searchable in full soon after the start.
-    check_lock = None if app.testing else Path(app.instance_path) / "search-check.lock"
-    indexer = BackgroundIndexer(factory, search_backend, check_lock=check_lock)
+    indexer = BackgroundIndexer(factory, search_backend)
     app.extensions["hearth.indexer"] = indexer
 
     @event.listens_for(factory, "after_flush")
@@ -69,9 +66,13 @@ def init_app(app: Flask) -> None:
 
     if mode == "thread":
         # Catch up on anything left in the outbox (a crash, or commits made by the CLI).
+        # A serving worker's indexer first checks the index against the database (one process
+        # of the machine at a time); a `flask` command whose commit starts the thread does not.
+        check_lock = None if app.testing else Path(app.instance_path) / "search-check.lock"
+
         @app.before_request
         def _start_indexer() -> None:
-            indexer.ensure_running()
+            indexer.ensure_running(check_lock)
 
     from app.searching import routes  # noqa: F401 - registers the views
 
