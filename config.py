@@ -15,9 +15,17 @@ def _development_secret_key() -> str:
     key_file = INSTANCE_DIR / "secret_key"
     if not key_file.exists():
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        write_private(key_file, secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def write_private(path: Path, text: str, *, replace: bool = False) -> None:
+    """Write a file only its owner can read, created so from the start (never 0644 for a moment)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file being replaced keeps its old mode otherwise
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
 
 
 def _int(name: str, default: int) -> int:

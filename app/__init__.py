@@ -6,7 +6,7 @@ from flask import Flask
 from flask_openapi3 import Info, OpenAPI
 
 import config as config_module
-from app import converters, db, extensions, rate_limit_storage
+from app import converters, db, extensions, rate_limit_storage, serving
 from community import rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,7 @@ def create_app(config: object | None = None) -> Flask:
         Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
     rules.configure(app.config["REPUTATION_RULES"], app.config["RANK_NAMES"] or None)
+    serving.init_app(app)  # first: a server waits here while a restore runs
     db.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)

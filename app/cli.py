@@ -1,16 +1,15 @@
-"""Command-line tools: database, accounts, demo content, search, reputation, badges, tone and webhooks."""
+"""Command-line tools: database, accounts, demo content, search, reputation, badges and tone."""
 
 import logging
 import secrets
 import time
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
 from whoosh.index import LockError
 
-from app import backup
+from app import serving
+from app.backup_cli import backup_command, restore_command
 from app.care_cli import care_cli
 from app.import_cli import import_cli
 from app.mail_cli import mail_cli
@@ -34,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(badges_cli)
     app.cli.add_command(tone_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(import_cli)
     app.cli.add_command(webhooks_cli)
     app.cli.add_command(care_cli)
@@ -150,6 +150,10 @@ def search_optimize():
 def search_worker(interval: float, once: bool):
     factory, backend = _search_parts()
     failures = FailureLog(logging.getLogger("search.worker"), "search indexing")
+    if not once:
+        serving.hold(current_app.instance_path)  # `flask restore` waits for this process to stop
+        if indexer.repair_drift(factory, backend):
+            click.echo("The index did not match the database; it has been reconciled.")
     click.echo("Search worker started; press Ctrl+C to stop.")
     while True:
         try:
@@ -244,17 +248,3 @@ def tone_backfill(batch_size: int):
         total += scored
         click.echo(f"  scored {total} posts…")
     click.echo(f"Scored {total} posts." if total else "Every post already has a tone.")
-
-
-@click.command("backup", help="Back up the database while the site runs (SQLite online backup, or pg_dump).")
-@with_appcontext
-@click.argument("destination", required=False, type=click.Path(dir_okay=False, path_type=Path))
-def backup_command(destination):
-    url = current_app.config["DATABASE_URL"]
-    destination = destination or backup.default_destination(Path(current_app.instance_path), url)
-    try:
-        written = backup.backup(url, destination)
-    except backup.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
-    size = written.stat().st_size
-    click.echo(f"Backed up the database to {written} ({size / 1_048_576:.1f} MB).")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from community import care, webhooks
 from community.background import FailureLog
 from community.db import lock_row, utcnow
-from community.models import WebhookDelivery, WebhookEndpoint
+from community.models import SiteSetting, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +212,12 @@ def deliver_due(
 ) -> list[Attempt]:
     """Send up to `limit` pending deliveries that are due at `now` (default: the clock), each once.
 
-    Safe to run in several workers at once: a delivery is sent only by the one that claims it."""
+    Safe to run in several workers at once: a delivery is sent only by the one that claims it.
+    Nothing is sent while deliveries are paused (a restored copy, until an admin resumes them)."""
     clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
     with session_factory() as session:
+        if webhooks.paused_reason(session) is not None:
+            return []
         due = session.execute(
             select(WebhookDelivery.id, WebhookDelivery.next_attempt_at)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -297,9 +300,12 @@ class BackgroundSender:
 
 
 def _touches_deliveries(session: Session) -> bool:
-    """A delivery was queued or redelivered, or an endpoint changed (it may be active again)."""
-    return any(isinstance(obj, WebhookDelivery) for obj in session.new) or any(
-        isinstance(obj, WebhookDelivery | WebhookEndpoint) for obj in session.dirty
+    """A delivery was queued or redelivered, an endpoint changed (it may be active again), or
+    deliveries were resumed."""
+    return (
+        any(isinstance(obj, WebhookDelivery) for obj in session.new)
+        or any(isinstance(obj, WebhookDelivery | WebhookEndpoint) for obj in session.dirty)
+        or any(isinstance(obj, SiteSetting) and obj.name == webhooks.PAUSED_SETTING for obj in session.deleted)
     )
 
 

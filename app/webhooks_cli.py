@@ -6,7 +6,7 @@ import time
 import click
 from flask import current_app
 
-from app import webhook_sender
+from app import serving, webhook_sender
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def webhooks_send(once: bool, limit: int):
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between checks when nothing is due.")
 def webhooks_worker(interval: float):
     factory, timeout = _parts()
+    serving.hold(current_app.instance_path)  # `flask restore` waits for this process to stop
     click.echo("Webhook worker started; press Ctrl+C to stop.")
     while True:
         try:

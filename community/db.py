@@ -1,10 +1,16 @@
 """Database base class, shared column types and the engine factory."""
 
+import logging
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, mapped_column, sessionmaker
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names, so migrations stay the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -80,11 +86,43 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int) -> None:
     cursor.close()
 
 
+def sqlite_companions(path: Path) -> list[Path]:
+    """The database file and the -wal and -shm files SQLite keeps beside it."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def keep_sqlite_file_private(database: str | None) -> None:
+    """The database holds password hashes, emails and webhook secrets, so only its owner may
+    read it. SQLite gives the -wal and -shm files the database file's mode, so creating the
+    file 0600 covers them; files left readable by an earlier version are tightened."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileNotFoundError:
+        return  # no such folder: SQLite says so when it connects
+    except FileExistsError:
+        pass
+    for part in sqlite_companions(path):
+        try:
+            mode = part.stat().st_mode & 0o777
+            if mode & 0o077:
+                part.chmod(0o600)
+                log.warning("%s was readable by others (%o); it is now readable by its owner only.", part, mode)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            log.warning("%s is readable by others and belongs to another user: make it mode 0600.", part)
+
+
 def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 15000, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        keep_sqlite_file_private(make_url(url).database)
         engine = create_engine(
             url,
             echo=echo,

@@ -767,3 +767,13 @@ class ApiToken(Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+class SiteSetting(Base):
+    """A site-wide switch kept in the database, so every worker (and a restored copy) reads the same."""
+
+    __tablename__ = "site_settings"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[timestamp]

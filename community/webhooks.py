@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from community import audit, permissions
+from community import audit, permissions, site_settings
 from community.db import get_by_id, utcnow
 from community.errors import NotFound, PermissionDenied, ValidationError
 from community.models import BadgeAward, Category, Post, Thread, User, WebhookDelivery, WebhookEndpoint
@@ -236,6 +236,48 @@ def redeliver(session: Session, actor: User, delivery: WebhookDelivery) -> None:
     delivery.next_attempt_at = utcnow()
     session.flush()
     audit.record(session, actor, "webhook.redeliver", "webhook", endpoint.id, after={"delivery": delivery.delivery_id})
+
+
+# --- Pausing every delivery ------------------------------------------------------------------
+
+# While set, nothing is sent; its value says why (shown to admins). A restored copy starts paused:
+# a production backup restored on a staging machine must not post to production receivers.
+PAUSED_SETTING = "webhooks.paused"
+MAX_PAUSE_REASON = 300
+
+
+def paused_reason(session: Session) -> str | None:
+    """Why deliveries are paused, or None while they are sent."""
+    return site_settings.get(session, PAUSED_SETTING)
+
+
+def pause_deliveries(session: Session, reason: str) -> None:
+    """Hold every delivery until an admin resumes them; events are still queued meanwhile.
+    The site does this itself (after a restore), so the audit entry has no actor."""
+    reason = " ".join(strip_controls(reason).split())[:MAX_PAUSE_REASON] or "Paused."
+    site_settings.put(session, PAUSED_SETTING, reason)
+    audit.record(session, None, "webhook.pause", "webhook", 0, after={"paused": reason})
+
+
+def resume_deliveries(session: Session, actor: User) -> int:
+    """Send again: the deliveries that waited go out now. Returns how many are waiting."""
+    _require_admin(actor)
+    reason = paused_reason(session)
+    if reason is None:
+        raise ValidationError("Deliveries are not paused.")
+    site_settings.remove(session, PAUSED_SETTING)
+    audit.record(session, actor, "webhook.resume", "webhook", 0, before={"paused": reason})
+    return waiting_count(session)
+
+
+def waiting_count(session: Session) -> int:
+    """Pending deliveries to active endpoints: what resuming would send."""
+    return session.scalar(
+        select(func.count())
+        .select_from(WebhookDelivery)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.status == PENDING, WebhookEndpoint.active.is_(True))
+    ) or 0
 
 
 # --- Payloads: public fields only ------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Keeps the index in step with the database by draining the outbox, plus rebuild and reconcile."""
 
+import fcntl
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -150,6 +152,47 @@ def reconcile(session_factory: sessionmaker, backend: SearchBackend) -> dict[str
     return {"missing": missing, "stale": stale, "removed": len(extra), "fixed": missing + stale + len(extra)}
 
 
+def drift(session_factory: sessionmaker, backend: SearchBackend) -> tuple[int, int]:
+    """How many public threads the index lacks, and how many it lists that the database does
+    not show. Cheap (ids only), unlike `reconcile`, which builds every thread's document."""
+    with session_factory() as session:
+        public = set(all_public_thread_ids(session))
+    indexed = set(backend.indexed_versions())
+    return len(public - indexed), len(indexed - public)
+
+
+def repair_drift(session_factory: sessionmaker, backend: SearchBackend) -> dict[str, int] | None:
+    """Reconcile an index that does not match the database (one kept while the database was
+    restored from a backup, or copied from elsewhere); None when they already matched."""
+    drain(session_factory, backend)  # pending outbox rows are not drift
+    missing, extra = drift(session_factory, backend)
+    if not missing and not extra:
+        return None
+    log.warning(
+        "The search index does not match the database: %d public threads are missing from it and %d "
+        "in it are not in the database. Reconciling now; meanwhile searches leave out what the "
+        "database does not have.", missing, extra,
+    )
+    report = reconcile(session_factory, backend)
+    log.warning(
+        "Search index reconciled: %d threads added, %d updated, %d removed.",
+        report["missing"], report["stale"], report["removed"],
+    )
+    return report
+
+
+def repair_drift_once(session_factory: sessionmaker, backend: SearchBackend, lock_file: Path) -> dict[str, int] | None:
+    """`repair_drift`, unless another process of this machine is doing it right now (workers
+    start together; one check is enough)."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
+        return repair_drift(session_factory, backend)
+
+
 class BackgroundIndexer:
     """A daemon thread in a web worker that drains the outbox soon after each commit, and polls
     once a second so rows committed by other workers are never left behind."""
@@ -159,16 +202,21 @@ class BackgroundIndexer:
         self.backend = backend
         self.interval = interval
         self.failures = FailureLog(log, "search indexing")
+        self.check_lock: Path | None = None
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def ensure_running(self) -> None:
-        """Start the thread in this process (after gunicorn forked it) if it is not running."""
+    def ensure_running(self, check_lock: Path | None = None) -> None:
+        """Start the thread in this process (after gunicorn forked it) if it is not running.
+
+        With `check_lock`, a thread started now first checks the index against the database
+        (repair_drift_once), so a database restored under its index is not searched stale for long."""
         if self._thread is not None and self._thread.is_alive():
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                self.check_lock = check_lock
                 self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
                 self._thread.start()
 
@@ -177,6 +225,13 @@ class BackgroundIndexer:
         self._wake.set()
 
     def _run(self) -> None:
+        if self.check_lock is not None:
+            try:
+                repair_drift_once(self.session_factory, self.backend, self.check_lock)
+            except LockError:
+                pass  # another process holds the writer for long: the next start checks again
+            except Exception:  # the index may be unreadable: searches say so, indexing retries
+                log.exception("checking the search index against the database failed")
         while True:
             self._wake.wait(self.interval)
             self._wake.clear()

@@ -2,20 +2,24 @@
 
 import html
 import logging
+import time
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from community.models import Post, Thread, visible_post, visible_thread
-from search.backend import BackendResult, SearchBackend, SearchRequest
+from search.backend import BackendResult, SearchBackend, SearchRequest, batched
 from search.documents import html_to_text
 from search.result_cache import ResultCache
 
 EXCERPT_CHARS = 220
 # A title shorter than this says too little to look alike: nothing is looked up.
 SIMILAR_MIN_CHARS = 8
+# How many of a search's best hits (at least) are checked against the database to count them
+# (20 pages of 10); a search with more hits reports the checked count as a lower bound ("200+").
+RECOUNT_POOL = 200
 log = logging.getLogger(__name__)
 
 
@@ -155,24 +159,88 @@ def _matches(
     return tuple(matches)
 
 
+class _IndexUnusable(Exception):
+    """The backend failed (index missing, moved, broken), as opposed to the database."""
+
+
+def _ask(backend: SearchBackend, request: SearchRequest) -> BackendResult:
+    try:
+        return backend.search(request)
+    except Exception as exc:
+        raise _IndexUnusable from exc
+
+
+def _live_ids(session: Session, ids: list[int]) -> set[int]:
+    live: set[int] = set()
+    for chunk in batched(ids, 1000):
+        live.update(session.scalars(select(Thread.id).where(Thread.id.in_(chunk), visible_thread())))
+    return live
+
+
+def _note_missing(count: int) -> None:
+    """Tell admins (once a minute at most) that the index lists threads the database lacks."""
+    global _last_missing_note
+    now = time.monotonic()
+    if now - _last_missing_note >= 60:
+        _last_missing_note = now
+        log.warning(
+            "The search index lists %d threads the database does not show; they are left out of the "
+            "results. Run `flask search reconcile` if this lasts.", count,
+        )
+
+
+_last_missing_note = -60.0
+
+
+def _search_live(
+    session: Session, backend: SearchBackend, request: SearchRequest
+) -> tuple[BackendResult, dict[int, Thread]]:
+    """The page's hits and their threads, counting only threads the database shows.
+
+    The index may list threads the database lacks: for a moment after a deletion, or for good
+    when the database was restored under it. So the total is never the index's own count: the
+    best RECOUNT_POOL hits (more on a deep page) are checked against the database in
+    one query, missing ones are left out (later hits move up to fill the page), and a search
+    with more hits than that reports the checked count as a lower bound ("200+"). The page after
+    this one is always checked too, so a lower bound still leads on to the next page."""
+    limit = request.page * request.per_page
+    found = _ask(backend, replace(request, page=1, per_page=max(limit + request.per_page, RECOUNT_POOL)))
+    live = _live_ids(session, found.thread_ids)
+    ids = [thread_id for thread_id in found.thread_ids if thread_id in live]
+    if len(ids) < len(found.thread_ids):
+        _note_missing(len(found.thread_ids) - len(ids))
+    complete = found.total <= len(found.thread_ids)
+    checked = replace(
+        found,
+        thread_ids=ids[limit - request.per_page : limit],
+        total=len(ids),
+        total_exact=found.total_exact and complete,
+        partial=found.partial and bool(ids),
+    )
+    return checked, _load_threads(session, checked.thread_ids)
+
+
 def run_search(
     session: Session, backend: SearchBackend, request: SearchRequest, cache: ResultCache | None = None
 ) -> SearchPage:
     try:
         key = _cache_key(backend, cache, "search", request)
         cached = cache.get(key) if key is not None else None
-        if cached is None:
-            found = backend.search(request)
     except Exception:  # the index is unusable: the rest of the site must keep working
         log.exception("search failed")
         return SearchPage(request=request, items=[], total=0, unavailable=True)
+    threads = _load_threads(session, [m.thread_id for m in cached.matches]) if cached is not None else {}
+    if cached is not None and len(threads) < len(cached.matches):
+        cached = None  # a thread was deleted since: the results and their total are counted again
     if cached is None:
-        threads = _load_threads(session, found.thread_ids)
+        try:
+            found, threads = _search_live(session, backend, request)
+        except _IndexUnusable:
+            log.exception("search failed")
+            return SearchPage(request=request, items=[], total=0, unavailable=True)
         cached = _Found(_matches(session, backend, request, found, threads), found)
         if key is not None:
             cache.put(key, cached)
-    else:
-        threads = _load_threads(session, [m.thread_id for m in cached.matches])
     items = [
         ResultItem(
             thread=threads[m.thread_id],

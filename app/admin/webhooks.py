@@ -47,12 +47,29 @@ def webhook_list():
             counts=webhooks.delivery_counts(db, viewer()),
             events=webhooks.EVENTS,
             created=created,
+            paused=webhooks.paused_reason(db),
+            waiting=webhooks.waiting_count(db),
         ),
         status,
     )
     if created is not None:
         response.headers["Cache-Control"] = "no-store"  # the secret stays out of every cache
     return response
+
+
+@bp.route("/webhooks/resume", methods=["POST"])
+def webhook_resume():
+    require_action_form()
+    db = get_session()
+    try:
+        waiting = webhooks.resume_deliveries(db, viewer())
+    except ValidationError as exc:
+        db.rollback()
+        flash(str(exc), "info")
+    else:
+        db.commit()
+        flash(f"Deliveries resumed: {waiting} waiting {'delivery goes' if waiting == 1 else 'deliveries go'} out now.", "success")
+    return redirect(url_for("admin.webhook_list"))
 
 
 @bp.route("/webhooks/<int:endpoint_id>")

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from pathlib import Path
 
 from flask import Blueprint, Flask, current_app
 from flask_login import current_user
@@ -80,9 +81,13 @@ def init_app(app: Flask) -> None:
 
     if mode == "thread":
         # Catch up on anything left in the outbox (a crash, or commits made by the CLI).
+        # A serving worker's indexer first checks the index against the database (one process
+        # of the machine at a time); a `flask` command whose commit starts the thread does not.
+        check_lock = None if app.testing else Path(app.instance_path) / "search-check.lock"
+
         @app.before_request
         def _start_indexer() -> None:
-            indexer.ensure_running()
+            indexer.ensure_running(check_lock)
 
     from app.searching import routes  # noqa: F401 - registers the views
 

@@ -75,9 +75,11 @@ def role_params(roles=ROLES):
 def build_scene(db) -> SimpleNamespace:
     """Members of every role, a thread with answers (one deleted), a solved thread whose accept
     is held for staff review, an empty category, a vote, a webhook endpoint (at a closed port)
-    with the delivery of that accept, and a failing email. Only ids and names are returned."""
+    with the delivery of that accept, deliveries paused, and a failing email. Only ids and names
+    are returned."""
     boss = make_user(db, "boss", role=Role.ADMIN)
     hook = webhooks.create_endpoint(db, boss, url=closed_port_url(), events=["answer.accepted"])
+    webhooks.pause_deliveries(db, "Restored from a backup.")  # as after a restore: Resume has work to do
     watchlist = listening.create_watchlist(db, boss, name="Churn", keywords="cancel\nrefund")
     mod = make_user(db, "mod", role=Role.MODERATOR)
     staffer = make_user(db, "staffer", role=Role.STAFF)
@@ -302,6 +304,7 @@ ROUTES: dict[str, Route] = {
     "admin.mail_status": Route("admin", ("GET",)),
     "admin.mail_retry": Route("admin", ("POST",)),
     "admin.mail_retry_all": Route("admin", ("POST",)),
+    "admin.webhook_resume": Route("admin", ("POST",)),
     "seo.robots": Route("visitor", ("GET",)),
     "seo.sitemap": Route("visitor", ("GET",)),
     "seo.sitemap_file": Route("visitor", ("GET",)),
