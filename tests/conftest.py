@@ -179,3 +179,19 @@ def _fast_password_hashing(monkeypatch):
     monkeypatch.setattr(
         accounts, "generate_password_hash", functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
     )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, one for the whole run: Playwright's sync API runs one event loop
+    per process, so the browser and fault tests must share it rather than each start their own."""
+    import shutil
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    require(shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,7 +1,6 @@
 """A live gunicorn server on 127.0.0.1 and Debian's headless Chromium driven by Playwright."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -10,8 +9,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -77,16 +74,6 @@ def live_server(database_url, tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    require(shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """A staff member works the care queue in a real browser: queue → assign to me → reply with an
 inserted canned response → resolve, and the thread leaves the queue."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,7 +11,7 @@ from community.models import Role
 from tests.factories import PASSWORD, make_category, make_thread, make_user
 
 pytestmark = pytest.mark.browser
-SHOTS = "/work/shots"
+SHOTS = str(Path(__file__).resolve().parents[2] / "test-results" / "screenshots")
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 
 from community.db import make_engine
 from community.models import SearchOutbox
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import require
 from tests.factories import PASSWORD, make_category, make_thread, make_user
 from tests.faults.conftest import (
@@ -36,7 +35,7 @@ pytestmark = pytest.mark.faults
 DISK_SIZE = "4m"  # a few small segments fit; the filler takes the rest
 CATCH_UP_SECONDS = 10  # "within a few seconds": the indexers retry once a second
 BANNER = re.compile(r'<div class="notice index-backlog" role="status">(.*?)</div>', re.S)
-SHOTS = Path("/work/shots")
+SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 REASONS = {"disk-full": "No space left on device", "read-only": "Read-only file system"}
 
 
@@ -219,37 +218,32 @@ def test_a_full_or_read_only_index_disk_delays_search_but_not_posting(small_disk
 
 
 @pytest.mark.parametrize("small_disk", ["disk-full"], indirect=True)
-def test_staff_see_the_backlog_in_a_browser(small_disk, start_server, database_url, place):
+def test_staff_see_the_backlog_in_a_browser(small_disk, start_server, database_url, place, browser):
     """The notice as staff see it, on a desktop and on a 375 px phone: visible, inside the screen."""
-    require(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from playwright import sync_api
+
     server = break_while_posting(small_disk, start_server, database_url, place).server
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            for name, width in (("desktop", 1280), ("375", 375)):
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                context.set_default_timeout(10_000)
-                page = context.new_page()
-                page.goto(server.base + "/login")
-                page.get_by_label("Username or email").fill("staff_stella")
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_label("Password").press("Enter")
-                sync_api.expect(page.get_by_role("navigation", name="Account")).to_contain_text("staff_stella")
-                page.goto(server.base + "/staff/care")
-                notice = page.locator(".index-backlog")
-                sync_api.expect(notice).to_be_visible()
-                sync_api.expect(notice).to_contain_text("Search index is 3 changes behind")
-                sync_api.expect(notice).to_contain_text("No space left on device")
-                page.screenshot(path=str(SHOTS / f"faults-index-backlog-{name}.png"), full_page=False)
-                # The notice fits the screen and wraps its text (the page as a whole may not: the
-                # queue's seven-column table below it is wider than a phone).
-                box = notice.bounding_box()
-                assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
-                assert notice.evaluate("element => element.scrollWidth <= element.clientWidth")
-                context.close()
-        finally:
-            browser.close()
+    for name, width in (("desktop", 1280), ("375", 375)):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto(server.base + "/login")
+        page.get_by_label("Username or email").fill("staff_stella")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Password").press("Enter")
+        sync_api.expect(page.get_by_role("navigation", name="Account")).to_contain_text("staff_stella")
+        page.goto(server.base + "/staff/care")
+        notice = page.locator(".index-backlog")
+        sync_api.expect(notice).to_be_visible()
+        sync_api.expect(notice).to_contain_text("Search index is 3 changes behind")
+        sync_api.expect(notice).to_contain_text("No space left on device")
+        page.screenshot(path=str(SHOTS / f"faults-index-backlog-{name}.png"), full_page=False)
+        # The notice fits the screen and wraps its text (the page as a whole may not: the
+        # queue's seven-column table below it is wider than a phone).
+        box = notice.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        assert notice.evaluate("element => element.scrollWidth <= element.clientWidth")
+        context.close()
     small_disk.repair()
     wait_for_outbox_to_drain(database_url, timeout=CATCH_UP_SECONDS, server=server)
